@@ -1,0 +1,348 @@
+"""Integer types, rounding rules, saturation, quantization (spec/numerics.md).
+
+Everything here is exact.  Integer inputs are widened to ``int64`` before any arithmetic; where a
+result could leave the int64 range (a left scale by a large power of two, a shift of 63 or more) the
+computation switches to Python integers (``object`` arrays), so no value ever wraps.  Floating point
+appears only where the spec *defines* a float recipe (quantize, dequantize), and there it is the
+float32 arithmetic thinker's C code performs, step by step.
+
+Real-number meaning: an integer ``q`` with exponent ``e`` stands for ``q * 2**-e`` (no zero point).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import errors
+
+__all__ = [
+    "DType", "DTYPES", "INT4", "INT8", "INT16", "INT32", "INT64", "FLOAT32", "dtype",
+    "Rounding", "LINGER_ROUND_MODES", "rounding",
+    "as_int", "shift_round", "rounding_shift", "saturate", "scale_pow2", "rescale", "requantize",
+    "quantize", "dequantize", "check_exponent", "exponent_of_scale", "pack_int4", "unpack_int4",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# numerics.md §1  Integer types
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DType:
+    """A tensor element type.  Integer types are two's complement, signed, symmetric-free.
+
+    ``storage`` is the numpy dtype lunaref uses for an *unpacked* array of this type (int4 values
+    are held one per int8 element; see :func:`pack_int4` for the two-per-byte form).
+    ``exponent_range`` is the closed range of exponents spec/numerics.md §2 allows, or ``None``
+    for types that never carry an exponent.
+    """
+
+    name: str
+    bits: int
+    is_integer: bool
+    storage: np.dtype
+    exponent_range: tuple[int, int] | None
+
+    @property
+    def min(self) -> int:
+        return -(1 << (self.bits - 1))
+
+    @property
+    def max(self) -> int:
+        return (1 << (self.bits - 1)) - 1
+
+    def __str__(self) -> str:
+        return self.name
+
+
+INT4 = DType("int4", 4, True, np.dtype(np.int8), (-31, 31))
+INT8 = DType("int8", 8, True, np.dtype(np.int8), (-31, 31))
+INT16 = DType("int16", 16, True, np.dtype(np.int16), (-31, 31))
+INT32 = DType("int32", 32, True, np.dtype(np.int32), (-62, 62))
+INT64 = DType("int64", 64, True, np.dtype(np.int64), (-62, 62))
+FLOAT32 = DType("float32", 32, False, np.dtype(np.float32), None)
+
+DTYPES: dict[str, DType] = {t.name: t for t in (INT4, INT8, INT16, INT32, INT64, FLOAT32)}
+
+
+def dtype(name: str | DType) -> DType:
+    """The :class:`DType` called ``name`` (``"int8"``, ...)."""
+    if isinstance(name, DType):
+        return name
+    try:
+        return DTYPES[name]
+    except (KeyError, TypeError):
+        raise errors.BadArgument(
+            f"unknown dtype {name!r} (expected one of {', '.join(DTYPES)})") from None
+
+
+# --------------------------------------------------------------------------------------------
+# numerics.md §3  Rounding rules
+# --------------------------------------------------------------------------------------------
+
+class Rounding(enum.Enum):
+    """How an exact rational ``v / 2**s`` becomes an integer (spec/numerics.md §3)."""
+
+    HALF_UP = "half_up"        #: floor(x + 1/2): ties toward +inf.  The LUNA rule ("FloorX05").
+    FLOOR = "floor"            #: floor(x): arithmetic right shift.  LUNA "ShiftType_Floor".
+    CEIL = "ceil"              #: ceil(x).
+    HALF_EVEN = "half_even"    #: nearest, ties to even (numpy/torch ``round``).
+    HALF_AWAY = "half_away"    #: nearest, ties away from zero (C ``roundf``).
+    TRUNC = "trunc"            #: toward zero (C float-to-int conversion).
+
+
+#: linger's ``round_mode`` / ``quant_mode`` names (linger 3.x config, thinker RoundMethod).
+LINGER_ROUND_MODES: dict[str, Rounding] = {
+    "floor": Rounding.FLOOR,
+    "floor_add": Rounding.HALF_UP,
+    "round": Rounding.HALF_EVEN,
+    "ceil": Rounding.CEIL,
+}
+
+
+def rounding(mode: str | Rounding) -> Rounding:
+    """Accept a :class:`Rounding`, its value (``"half_up"``) or a linger mode name (``"floor_add"``)."""
+    if isinstance(mode, Rounding):
+        return mode
+    if mode in LINGER_ROUND_MODES:
+        return LINGER_ROUND_MODES[mode]
+    try:
+        return Rounding(mode)
+    except ValueError:
+        names = sorted({m.value for m in Rounding} | set(LINGER_ROUND_MODES))
+        raise errors.BadArgument(f"unknown rounding mode {mode!r} (expected one of {', '.join(names)})") from None
+
+
+def as_int(v: Any) -> np.ndarray:
+    """Widen integer data to an exact array: ``int64``, or ``object`` (Python ints) if it does not fit.
+
+    An ``object`` array stays ``object`` (its elements become Python ints).
+
+    Accepts numpy integer arrays of any width, Python ints and nested lists of them.  Floats and
+    booleans are refused (:class:`~lunaref.errors.DTypeMismatch`): integer arithmetic never
+    silently takes a float.
+    """
+    a = np.asarray(v)
+    if a.size == 0 and a.dtype.kind in "fO":  # an empty list has no integer dtype of its own
+        return np.zeros(a.shape, dtype=np.int64)
+    if a.dtype == object:
+        flat = a.reshape(-1)
+        if not all(isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) for x in flat):
+            raise errors.DTypeMismatch("integer arithmetic needs integer operands (got non-integer objects)")
+        return np.array([int(x) for x in flat], dtype=object).reshape(a.shape)
+    if a.dtype.kind == "i":
+        return a.astype(np.int64, copy=False)
+    if a.dtype.kind == "u":
+        if a.dtype.itemsize < 8 or a.size == 0 or int(a.max()) < (1 << 63):
+            return a.astype(np.int64)
+        return np.array([int(x) for x in a.reshape(-1)], dtype=object).reshape(a.shape)
+    raise errors.DTypeMismatch(f"integer arithmetic needs integer operands (got {a.dtype})")
+
+
+def _shift_count(s: Any) -> int:
+    if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)):
+        raise errors.ShiftOutOfRange(f"shift must be an integer (got {s!r})")
+    s = int(s)
+    if s < 0:
+        raise errors.ShiftOutOfRange(f"shift {s} is negative; LUNA shifts are unsigned "
+                                     "(use rescale() for a left scale)")
+    return s
+
+
+def shift_round(v: Any, s: int, mode: str | Rounding = Rounding.HALF_UP) -> np.ndarray:
+    """``round_mode(v / 2**s)`` exactly, for an integer array ``v`` and a shift ``s >= 0``.
+
+    The quotient is split into ``q = floor(v / 2**s)`` and a remainder ``r`` in ``[0, 2**s)``; each
+    rule then decides from ``r`` (and, for ties, the sign or parity) whether to add one to ``q``.
+    ``s = 0`` is the identity; a shift at or beyond the operand width is well defined (the exact
+    quotient is then in ``[-1/2, 1/2)``).  Result: ``int64`` if ``v`` was int64-representable,
+    else Python ints.  No saturation: compose with :func:`saturate`.
+    """
+    mode = rounding(mode)
+    s = _shift_count(s)
+    v = as_int(v)
+    if s == 0:
+        return v.copy()
+    if v.dtype != object and s > 62:
+        # q << s could leave int64; the quotient itself always fits, so compute in Python ints.
+        return _to_int64_if_fits(shift_round(v.astype(object), s, mode))
+    q = v >> s
+    r = v - (q << s)
+    half = 1 << (s - 1)
+    if mode is Rounding.FLOOR:
+        up = np.zeros(v.shape, dtype=bool)
+    elif mode is Rounding.CEIL:
+        up = r != 0
+    elif mode is Rounding.HALF_UP:
+        up = r >= half
+    elif mode is Rounding.HALF_EVEN:
+        up = (r > half) | ((r == half) & ((q & 1) == 1))
+    elif mode is Rounding.HALF_AWAY:
+        up = (r > half) | ((r == half) & (v >= 0))
+    else:  # TRUNC
+        up = (r != 0) & (v < 0)
+    return q + (up.astype(object) if v.dtype == object else up.astype(np.int64))
+
+
+def rounding_shift(v: Any, s: int) -> np.ndarray:
+    """The LUNA rounding right shift ``floor(v / 2**s + 1/2)`` (spec/numerics.md §3.1), unsaturated."""
+    return shift_round(v, s, Rounding.HALF_UP)
+
+
+def _to_int64_if_fits(a: np.ndarray) -> np.ndarray:
+    flat = a.reshape(-1)
+    if all(-(1 << 63) <= int(x) < (1 << 63) for x in flat):
+        return a.astype(np.int64)
+    return a
+
+
+# --------------------------------------------------------------------------------------------
+# numerics.md §4  Saturation, scaling by powers of two
+# --------------------------------------------------------------------------------------------
+
+def saturate(v: Any, to: str | DType) -> np.ndarray:
+    """Clamp integers to the range of ``to``; the result has ``to``'s storage dtype."""
+    to = dtype(to)
+    if not to.is_integer:
+        raise errors.DTypeMismatch(f"cannot saturate to {to}")
+    v = as_int(v)
+    if v.dtype == object:
+        clipped = np.array([min(max(int(x), to.min), to.max) for x in v.reshape(-1)], dtype=np.int64)
+        return clipped.reshape(v.shape).astype(to.storage)
+    return np.clip(v, to.min, to.max).astype(to.storage)
+
+
+def scale_pow2(v: Any, k: int) -> np.ndarray:
+    """``v * 2**k`` exactly (``k >= 0``), unsaturated; Python ints where int64 would overflow."""
+    k = int(k)
+    if k < 0:
+        raise errors.ShiftOutOfRange(f"left scale {k} is negative")
+    v = as_int(v)
+    if v.dtype != object and v.size:
+        big = max(int(v.max()), -int(v.min()))
+        if k >= 62 or big >= (1 << (62 - k)):
+            v = v.astype(object)
+    return v * (1 << k)
+
+
+def rescale(v: Any, d: int, mode: str | Rounding = Rounding.HALF_UP) -> np.ndarray:
+    """Move integers from exponent ``e_in`` to ``e_out`` where ``d = e_in - e_out``, unsaturated.
+
+    ``d > 0`` drops ``d`` fraction bits with ``mode`` (:func:`shift_round`); ``d <= 0`` multiplies
+    by ``2**-d``, which is exact.
+    """
+    d = int(d)
+    return shift_round(v, d, mode) if d > 0 else scale_pow2(v, -d)
+
+
+def requantize(q: Any, e_in: int, e_out: int, to: str | DType,
+               mode: str | Rounding = Rounding.HALF_UP) -> np.ndarray:
+    """Re-express integers at exponent ``e_in`` at exponent ``e_out`` in type ``to`` (numerics.md §6).
+
+    ``saturate(rescale(q, e_in - e_out, mode), to)``: widening, narrowing, up- and down-scaling are
+    all this one formula.
+    """
+    return saturate(rescale(q, int(e_in) - int(e_out), mode), to)
+
+
+# --------------------------------------------------------------------------------------------
+# numerics.md §2  Exponents
+# --------------------------------------------------------------------------------------------
+
+def check_exponent(e: Any, of: str | DType, what: str = "tensor") -> int:
+    """Return ``e`` as int after checking it lies in the range numerics.md §2 allows for ``of``."""
+    of = dtype(of)
+    if of.exponent_range is None:
+        if e is not None:
+            raise errors.ExponentOutOfRange(f"{what}: {of} tensors carry no exponent (got {e})")
+        return None  # type: ignore[return-value]
+    if e is None or isinstance(e, (bool, np.bool_)) or not isinstance(e, (int, np.integer)):
+        raise errors.ExponentOutOfRange(f"{what}: a {of} tensor needs an integer exponent (got {e!r})")
+    lo, hi = of.exponent_range
+    if not lo <= int(e) <= hi:
+        raise errors.ExponentOutOfRange(f"{what}: exponent {int(e)} outside [{lo}, {hi}] allowed for {of}")
+    return int(e)
+
+
+def exponent_of_scale(scale: float, what: str = "scale") -> int:
+    """The exponent ``e`` of a power-of-two scale ``2**e`` (linger's multiplier convention).
+
+    Raises :class:`~lunaref.errors.InvalidScale` unless ``scale`` is exactly a positive power of two.
+    """
+    s = float(scale)
+    if not math.isfinite(s) or s <= 0:
+        raise errors.InvalidScale(f"{what} = {scale!r} is not a positive power of two")
+    m, e = math.frexp(s)  # s = m * 2**e, 0.5 <= m < 1
+    if m != 0.5:
+        raise errors.InvalidScale(f"{what} = {scale!r} is not an exact power of two")
+    return e - 1
+
+
+# --------------------------------------------------------------------------------------------
+# numerics.md §5  Quantization and dequantization (thinker's float32 recipe)
+# --------------------------------------------------------------------------------------------
+
+def quantize(x: Any, e: int, to: str | DType = INT8) -> np.ndarray:
+    """Float to integer as thinker's Quant computes it (numerics.md §5.1).
+
+    1. ``p = float32(2**e) * x`` in float32 (exact unless it over/underflows),
+    2. ``p + 0.5`` in double (exact), **converted back to float32** (round to nearest even),
+    3. ``floor`` of that float32, 4. saturate to ``to``.
+
+    Step 2's conversion makes ``p = 0.5 - 2**-25`` (the largest float32 below a half) round to 1.
+    NaN is refused (:class:`~lunaref.errors.NonFiniteInput`); infinities saturate.
+    """
+    to = dtype(to)
+    e = check_exponent(e, to, "quantize")
+    x32 = np.asarray(x, dtype=np.float32)
+    if np.isnan(x32).any():
+        raise errors.NonFiniteInput("quantize: input contains NaN")
+    with np.errstate(over="ignore", under="ignore"):
+        p = x32 * np.float32(2.0 ** e)
+        t = (p.astype(np.float64) + 0.5).astype(np.float32)
+    f = np.floor(t).astype(np.float64)      # exact: every float32 is a float64
+    f = np.clip(f, to.min, to.max)           # in float64, where int32's ends are exact; maps +-inf too
+    return f.astype(np.int64).astype(to.storage)
+
+
+def dequantize(q: Any, e: int) -> np.ndarray:
+    """Integer to float32: ``float32(q) * float32(2**-e)`` in float32 (numerics.md §5.2).
+
+    Exact whenever ``|q| <= 2**24``; a larger int32 first rounds to the nearest float32 (ties to even).
+    """
+    q = as_int(q)
+    if q.dtype == object:
+        raise errors.DTypeMismatch("dequantize: operand does not fit int64")
+    return q.astype(np.float32) * np.float32(2.0 ** -int(e))
+
+
+# --------------------------------------------------------------------------------------------
+# numerics.md §1.1  int4 packing
+# --------------------------------------------------------------------------------------------
+
+def pack_int4(values: Any) -> np.ndarray:
+    """Pack int4 values two per byte, even element in the low nibble (odd count: high nibble 0)."""
+    v = as_int(values).reshape(-1)
+    if v.dtype == object or (v.size and (v.min() < INT4.min or v.max() > INT4.max)):
+        raise errors.ValueOutOfRange("pack_int4: values must lie in [-8, 7]")
+    nib = (v & 0xF).astype(np.uint8)
+    if nib.size % 2:
+        nib = np.append(nib, np.uint8(0))
+    return (nib[0::2] | (nib[1::2] << 4)).astype(np.uint8)
+
+
+def unpack_int4(packed: Any, count: int) -> np.ndarray:
+    """Inverse of :func:`pack_int4`: ``count`` sign-extended int4 values (as int8)."""
+    b = np.asarray(packed, dtype=np.uint8).reshape(-1)
+    if count < 0 or (count + 1) // 2 > b.size:
+        raise errors.ValueOutOfRange(f"unpack_int4: {b.size} bytes hold fewer than {count} values")
+    nib = np.empty(b.size * 2, dtype=np.int16)
+    nib[0::2] = b & 0xF
+    nib[1::2] = b >> 4
+    nib = nib[:count]
+    return np.where(nib >= 8, nib - 16, nib).astype(np.int8)

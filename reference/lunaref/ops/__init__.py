@@ -1,0 +1,15 @@
+"""Layer 2: thinker's ops, composed from LUNA primitives and the numerics helpers.
+
+One module per op; each defines ``OP``, its registry row.  :data:`REGISTRY` holds them all.
+"""
+
+from __future__ import annotations
+
+from . import dequant, quant, requant
+from .registry import DIALECTS, Case, Coverpoint, OpDef, Registry, Signature, check_spec
+
+__all__ = ["REGISTRY", "DIALECTS", "Case", "Coverpoint", "OpDef", "Registry", "Signature", "check_spec"]
+
+REGISTRY = Registry()
+for _module in (quant, dequant, requant):
+    REGISTRY.register(_module.OP)

@@ -1,0 +1,45 @@
+"""Dequant: integer to float32 (spec/ops/dequant.md).
+
+Source: thinker 3.0.4 executor (``ops/dequant.c``, ``comm/utils.c``) for int8 (rule 2); int16 and
+int32 from the same formula, which thinker's dead int32 branch intends (rule 3, errata E-DEQUANT-1).
+
+    Y = float32(X) * float32(2^-e(X))     (float32 multiply)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numerics
+from ..tensor import Tensor
+from .registry import Coverpoint, OpDef, Signature
+
+
+def dequant(inputs, outputs, attrs, profile):
+    """Y = float32(X) * 2^-e(X), in float32."""
+    (x,), (y,) = inputs, outputs
+    return [Tensor.of(numerics.dequantize(x.data, x.exponent), y.dtype)]
+
+
+def _inexact(c) -> bool:
+    q = c.inputs[0].data.astype(np.int64)
+    return bool((q.astype(np.float32).astype(np.int64) != q).any())
+
+
+OP = OpDef(
+    name="Dequant",
+    summary="int8/int16/int32 to float32 by the input exponent",
+    spec_section="ops/dequant.md",
+    since="1.0.0",
+    aliases={"linger1": ("Dequant",), "linger3": ("Dequant",)},
+    signatures=tuple(Signature((t,), ("float32",)) for t in ("int8", "int16", "int32")),
+    coverpoints=(
+        Coverpoint("range ends", "an input equals its dtype's minimum or maximum",
+                   lambda c: bool(np.isin(c.inputs[0].data, [c.inputs[0].dtype.min, c.inputs[0].dtype.max]).any())),
+        Coverpoint("negative exponent", "the input exponent is negative (real values beyond the integer range)",
+                   lambda c: c.inputs[0].exponent < 0),
+        Coverpoint("float32 rounds", "an int32 input has more than 24 significant bits and rounds",
+                   _inexact),
+    ),
+    impl=dequant,
+)

@@ -1,0 +1,61 @@
+"""Platform profiles: what differs between venus, venusA and arcs (spec/README.md §Platforms).
+
+Kernels never test ``platform == ...``; they ask the profile.  A profile holds *capabilities*
+(which dtype combinations a LUNA primitive exists for, limits) and, as later spec sections add
+them, the per-platform arithmetic choices (nonlinear tables, weight layouts).  Arithmetic that is
+identical everywhere lives in the kernels, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import errors
+
+__all__ = ["Profile", "PROFILES", "PLATFORM_NAMES", "profile"]
+
+
+def _pairs(ins: tuple[int, ...], outs: tuple[int, ...]) -> frozenset[tuple[str, str]]:
+    return frozenset((f"int{i}", f"int{o}") for i in ins for o in outs)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One chip's LUNA, as shipped with thinker 3.0.4."""
+
+    name: str
+    #: The platform code a thinker resource header stores (thinker.md §3.2).
+    resource_code: int
+    #: ``LUNA_VER`` declared by the platform's LUNA headers (None: venus declares none).
+    luna_version: str | None
+    #: (operand dtype, result dtype) pairs for which the element-wise primitives add, sub, mul,
+    #: scale and offset exist (spec/luna.md §1; from each platform's ``luna_basic_math.h``).
+    vector_types: frozenset[tuple[str, str]]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        # venus: luna_<op>_q{7,15,31}_int{8,16,32}: every width to every width.
+        Profile("venus", 0, None, _pairs((8, 16, 32), (8, 16, 32))),
+        # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
+        Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64))),
+        # arcs: luna_<op>_i{8,32}i{8,32}o{8,32}: no 16-bit forms.
+        Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32))),
+    )
+}
+
+PLATFORM_NAMES: tuple[str, ...] = tuple(PROFILES)
+
+
+def profile(name: str | Profile) -> Profile:
+    """The profile called ``name``.  Matching ignores case (``venusa`` is venusA)."""
+    if isinstance(name, Profile):
+        return name
+    for key, prof in PROFILES.items():
+        if isinstance(name, str) and key.lower() == name.lower():
+            return prof
+    raise errors.UnknownPlatform(f"unknown platform {name!r} (expected one of {', '.join(PLATFORM_NAMES)})")
