@@ -35,8 +35,9 @@ def _scaled(case: Case) -> np.ndarray:
 
 def _tie(case: Case, negative: bool) -> bool:
     p = _scaled(case).astype(np.float64)
+    p = np.where(np.isfinite(p), p, 0.0)  # infinities are no ties
     y = case.outputs[0]
-    tie = np.isfinite(p) & (p - np.floor(p) == 0.5) & (p > y.dtype.min) & (p < y.dtype.max)
+    tie = (p - np.floor(p) == 0.5) & (p > y.dtype.min) & (p < y.dtype.max)
     return bool((tie & ((p < 0) if negative else (p >= 0))).any())
 
 
