@@ -10,3 +10,26 @@ from .platforms import PLATFORM_NAMES, profile
 from .tensor import Tensor, TensorSpec
 
 __all__ = ["__version__", "SPEC_VERSION", "LunarefError", "PLATFORM_NAMES", "profile", "Tensor", "TensorSpec"]
+
+
+def run_onnx(model, inputs, platform=None, *, intermediates: bool = False):
+    """Run a linger-exported ONNX model (path, bytes or ``onnx.ModelProto``) as the chip would.
+
+    ``inputs``: numpy arrays (or :class:`Tensor`) in graph-input order, or a dict by input name;
+    their dtypes and shapes must be the model's.  ``platform``: ``"venus"``, ``"venusA"`` or
+    ``"arcs"`` — required unless the model names one, and must agree with it if both do.
+
+    Returns the outputs as numpy arrays in graph-output order.  With ``intermediates=True`` returns
+    ``(outputs, tensors)`` where ``tensors`` maps every tensor name the run produced (graph inputs
+    and every node output, in execution order) to a :class:`Tensor` (data, dtype, exponent).
+    """
+    from .graph import evaluate
+    from .onnx_import import load_onnx
+
+    graph = model if hasattr(model, "nodes") else load_onnx(model)
+    tensors = evaluate(graph, inputs, platform)
+    outputs = [tensors[o.name].data for o in graph.outputs]
+    return (outputs, tensors) if intermediates else outputs
+
+
+__all__ += ["run_onnx"]

@@ -31,6 +31,18 @@ class Profile:
     #: (operand dtype, result dtype) pairs for which the element-wise primitives add, sub, mul,
     #: scale and offset exist (spec/luna.md §1; from each platform's ``luna_basic_math.h``).
     vector_types: frozenset[tuple[str, str]]
+    #: (operand dtype, result dtype) pairs of ``mat_mul`` / ``split_mat_mul_bias`` (``luna_matrix_math.h``).
+    matmul_types: frozenset[tuple[str, str]]
+    #: Result dtypes of the int8 convolutions ``luna_conv2d`` / ``luna_depthwise2d`` (``luna_cnn_math.h``).
+    conv_out: frozenset[str]
+    #: Result dtypes of ``luna_mean_pooling`` (int8 input).
+    mean_pool_out: frozenset[str]
+    #: Convolution limits the chip accepts (linger 3.0.9 ``QModuleMixin`` legality checks, which mirror
+    #: the packer's): largest kernel side, largest pad, allowed strides, allowed dilations.
+    conv_max_kernel: int
+    conv_max_pad: int
+    conv_strides: frozenset[int]
+    conv_dilations: frozenset[int]
 
     def __str__(self) -> str:
         return self.name
@@ -40,11 +52,20 @@ PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         # venus: luna_<op>_q{7,15,31}_int{8,16,32}: every width to every width.
-        Profile("venus", 0, None, _pairs((8, 16, 32), (8, 16, 32))),
+        Profile("venus", 0, None, _pairs((8, 16, 32), (8, 16, 32)),
+                matmul_types=_pairs((8, 16, 32), (8, 16, 32)), conv_out=frozenset({"int8", "int16", "int32"}),
+                mean_pool_out=frozenset({"int8", "int16"}), conv_max_kernel=5, conv_max_pad=4,
+                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1})),
         # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
-        Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64))),
+        Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64)),
+                matmul_types=_pairs((8, 16, 32), (8, 16, 32)), conv_out=frozenset({"int8", "int16", "int32"}),
+                mean_pool_out=frozenset({"int8", "int16", "int32"}), conv_max_kernel=12, conv_max_pad=11,
+                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8})),
         # arcs: luna_<op>_i{8,32}i{8,32}o{8,32}: no 16-bit forms.
-        Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32))),
+        Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32)),
+                matmul_types=_pairs((8, 32), (8, 32)), conv_out=frozenset({"int8", "int32"}),
+                mean_pool_out=frozenset({"int8", "int32"}), conv_max_kernel=12, conv_max_pad=11,
+                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8})),
     )
 }
 

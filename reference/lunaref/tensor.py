@@ -2,7 +2,7 @@
 
 A :class:`Tensor` is what flows between ops: ``data`` holds the values unpacked (int4 one per int8
 element) in the dtype's storage type, and ``exponent`` is ``e`` in ``real = q * 2^-e`` — or
-``None`` for tensors without a scale (float32, indices, shapes).  A :class:`TensorSpec` is what an
+``None`` for tensors without a scale (float32 data, and raw integers such as indices and shapes).  A :class:`TensorSpec` is what an
 op is told about an output it must produce: its dtype and exponent (in thinker both come from the
 model, not from the op).
 """
@@ -30,7 +30,7 @@ class TensorSpec:
     @classmethod
     def of(cls, dtype: str | DType, exponent: int | None = None, what: str = "output") -> "TensorSpec":
         t = get_dtype(dtype)
-        return cls(t, check_exponent(exponent, t, what) if t.is_integer or exponent is not None else None)
+        return cls(t, None if exponent is None else check_exponent(exponent, t, what))
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +52,7 @@ class Tensor:
             if v.size and (v.dtype == object or int(v.min()) < t.min or int(v.max()) > t.max):
                 raise errors.ValueOutOfRange(f"{what}: values outside the {t} range [{t.min}, {t.max}]")
             arr = v.astype(t.storage)
-            exponent = check_exponent(exponent, t, what)
+            exponent = None if exponent is None else check_exponent(exponent, t, what)
         else:
             arr = np.asarray(data, dtype=t.storage)
             if exponent is not None:

@@ -19,7 +19,7 @@ from .. import errors
 from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
 
-__all__ = ["add", "sub", "mul", "scale", "offset"]
+__all__ = ["add", "sub", "mul", "scale", "offset", "relu"]
 
 
 def _operand_type(name: str, a: np.ndarray) -> str:
@@ -85,3 +85,10 @@ def offset(a: Any, k: int, shift: int, out: str, platform: str | Profile) -> np.
     """``luna_offset``: ``sat(rhu(a + k, shift))``.  Vector plus a scalar ``k`` of the operand type."""
     a, k, out = _vector_scalar("offset", a, k, out, platform)
     return saturate(rounding_shift(a + k, shift), out)
+
+
+def relu(a: Any, shift: int = 0) -> np.ndarray:
+    """``luna_relu``: ``sat(rshift(max(a, 0), shift))`` in the operand type (every platform, every width)."""
+    a = np.asarray(a)
+    t = _operand_type("relu", a)
+    return saturate(rounding_shift(np.maximum(as_int(a), 0), shift), t)

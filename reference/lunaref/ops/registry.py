@@ -54,6 +54,9 @@ class Signature:
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
     platforms: tuple[str, ...] = PLATFORM_NAMES
+    #: Positions of integer inputs that are raw integers (shapes, indices) and carry no exponent;
+    #: every other integer operand must have one.
+    unscaled: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,13 @@ class OpDef:
         if not any(prof.name in s.platforms for s in matches):
             raise errors.UnsupportedOnPlatform(
                 f"{self.name}: ({', '.join(got[0])}) -> ({', '.join(got[1])}) is not available on {prof.name}")
+        unscaled = matches[0].unscaled
+        for i, t in enumerate(inputs):
+            if t.dtype.is_integer and i not in unscaled and t.exponent is None:
+                raise errors.ExponentOutOfRange(f"{self.name}: integer input {i} has no exponent")
+        for i, t in enumerate(outputs):
+            if t.dtype.is_integer and t.exponent is None:
+                raise errors.ExponentOutOfRange(f"{self.name}: integer output {i} has no exponent")
 
     def run(self, inputs: Sequence[Tensor], outputs: Sequence[TensorSpec | Tensor],
             attrs: Mapping[str, Any] | None = None, platform: str | Profile = "venusA") -> list[Tensor]:

@@ -1,0 +1,77 @@
+"""Matrix LUNA primitives (spec/luna.md §2): ``mat_mul`` and ``split_mat_mul_bias``.
+
+    acc = A · B (+ bias per output column)     exact
+    out = sat(rshift(acc, shift))
+
+The exact product is computed by :func:`exact_matmul`, which takes a float64 BLAS GEMM only where
+that is provably exact (every partial sum below 2^53) and integer arithmetic otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import errors
+from ..numerics import as_int, dtype, rounding_shift, saturate
+from ..platforms import Profile, profile as get_profile
+
+__all__ = ["exact_matmul", "mat_mul_acc", "mat_mul"]
+
+#: float64 represents every integer of magnitude below 2^53 exactly.
+FLOAT64_EXACT = 1 << 53
+
+
+def exact_matmul(a: Any, b: Any) -> np.ndarray:
+    """The exact integer matrix product ``a @ b`` (numpy broadcasting), as int64 or Python ints.
+
+    Every partial sum of a dot product of length ``K`` is bounded by ``K · max|a| · max|b|``.
+    Below 2^53 a float64 GEMM is exact in any summation order (each product and each partial sum
+    is an integer float64 represents), so BLAS may be used; below 2^63 int64 arithmetic is exact;
+    beyond, Python integers.
+    """
+    a, b = as_int(a), as_int(b)
+    k = a.shape[-1]
+    if b.shape[-2 if b.ndim > 1 else 0] != k:
+        raise errors.ShapeMismatch(f"matmul: inner dimensions differ ({a.shape} @ {b.shape})")
+
+    def amax(t: np.ndarray) -> int:
+        return max(int(t.max()), -int(t.min())) if t.size else 0
+
+    bound = k * amax(a) * amax(b)
+    if a.dtype != object and b.dtype != object and bound < FLOAT64_EXACT:
+        prod = np.matmul(a.astype(np.float64), b.astype(np.float64))
+        return prod.astype(np.int64)
+    if a.dtype != object and b.dtype != object and bound < (1 << 63):
+        return np.matmul(a, b)
+    return np.matmul(a.astype(object), b.astype(object))
+
+
+def _check(prof: Profile, a: np.ndarray, out: str) -> str:
+    out = dtype(out).name
+    key = (str(np.asarray(a).dtype), out)
+    if key not in prof.matmul_types:
+        raise errors.UnsupportedOnPlatform(f"luna mat_mul: no {key[0]} -> {out} form on {prof.name}")
+    return out
+
+
+def mat_mul_acc(a: Any, b: Any, bias: Any = None) -> np.ndarray:
+    """The exact accumulator ``a · b + bias`` (bias broadcast over rows: one value per output column)."""
+    acc = exact_matmul(a, b)
+    if bias is not None:
+        acc = acc + as_int(bias)
+    return acc
+
+
+def mat_mul(a: Any, b: Any, shift: int, out: str, platform: str | Profile, bias: Any = None) -> np.ndarray:
+    """``luna_mat_mul`` / ``luna_split_mat_mul_bias``: ``sat(rshift(a · b + bias, shift))``.
+
+    ``a`` is ``[..., M, K]``, ``b`` is ``[..., K, N]`` of the same integer dtype; ``bias`` (int32,
+    ``[N]``) is added to the exact accumulator before the shift.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype != b.dtype:
+        raise errors.DTypeMismatch(f"luna mat_mul: operand dtypes differ ({a.dtype} vs {b.dtype})")
+    out = _check(get_profile(platform), a, out)
+    return saturate(rounding_shift(mat_mul_acc(a, b, bias), shift), out)

@@ -1,0 +1,66 @@
+"""BatchNorm2dInt: per-channel multiply and bias with a rounding shift (spec/ops/batchnorm2dint.md).
+
+Source: rule 2 (``*/batchnorm2dint.h``; exact end-to-end on venusA and arcs), linger 3.x
+``QBatchNorm2d`` for the negative-shift case (rule 3).
+
+    acc[n, c, h, w] = X[n, c, h, w] · W[c] + B[c]
+    Y = sat(rshift(acc, e(X) + e(W) − e(Y)))     (exact left scale if that shift is negative)
+"""
+
+from __future__ import annotations
+
+from .. import errors
+from ..numerics import as_int, requantize
+from ..tensor import Tensor
+from .common import has_tie, require_rank, saturates
+from .registry import Coverpoint, OpDef, Signature
+
+
+def accumulate(x: Tensor, w: Tensor, b: Tensor):
+    require_rank("BatchNorm2dInt", x, 4, "X")
+    c = x.shape[1]
+    if tuple(w.shape) != (c,) or tuple(b.shape) != (c,):
+        raise errors.ShapeMismatch(f"BatchNorm2dInt: weight {list(w.shape)} and bias {list(b.shape)} "
+                                   f"must both be [{c}]")
+    return as_int(x.data) * as_int(w.data).reshape(1, c, 1, 1) + as_int(b.data).reshape(1, c, 1, 1)
+
+
+def batchnorm2dint(inputs, outputs, attrs, profile):
+    """Y = sat(rshift(X · W[c] + B[c], e(X) + e(W) − e(Y)))."""
+    x, w, b = inputs
+    (y,) = outputs
+    acc = accumulate(x, w, b)
+    return [Tensor.of(requantize(acc, x.exponent + w.exponent, y.exponent, y.dtype), y.dtype, y.exponent)]
+
+
+def _shift(c) -> int:
+    return c.inputs[0].exponent + c.inputs[1].exponent - c.outputs[0].exponent
+
+
+def _acc(c):
+    return accumulate(*c.inputs)
+
+
+OP = OpDef(
+    name="BatchNorm2dInt",
+    summary="per-channel x·w[c] + b[c] with a rounding shift (folded batch normalisation)",
+    spec_section="ops/batchnorm2dint.md",
+    since="1.0.0",
+    aliases={"linger1": ("BatchNorm2dInt",), "linger3": ("QBatchNorm2d",)},
+    signatures=(Signature(("int8", "int8", "int32"), ("int8",)),),
+    coverpoints=(
+        Coverpoint("positive tie", "an accumulator is a positive exact half after the shift",
+                   lambda c: has_tie(_acc(c), _shift(c), negative=False)),
+        Coverpoint("negative tie", "an accumulator is a negative exact half after the shift",
+                   lambda c: has_tie(_acc(c), _shift(c), negative=True)),
+        Coverpoint("saturates high", "a rounded accumulator exceeds 127",
+                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=True)),
+        Coverpoint("saturates low", "a rounded accumulator is below -128",
+                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=False)),
+        Coverpoint("negative weight", "a channel's multiplier is negative",
+                   lambda c: bool((c.inputs[1].data < 0).any())),
+        Coverpoint("negative shift", "e(X) + e(W) < e(Y): the accumulator is scaled up exactly",
+                   lambda c: _shift(c) < 0),
+    ),
+    impl=batchnorm2dint,
+)

@@ -1,0 +1,58 @@
+"""Helpers shared by op modules: REQUIRE checks and coverpoint predicates over accumulators."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import errors
+from ..numerics import DType, as_int, rescale
+from ..platforms import PROFILES
+
+__all__ = ["pairs", "ints", "has_tie", "saturates", "require_rank", "require_same_shape"]
+
+
+def ints(values: Sequence[Any], n: int, what: str) -> tuple[int, ...]:
+    """``n`` non-negative integers from an attribute (a list or tuple), or UnsupportedAttribute."""
+    try:
+        out = tuple(int(v) for v in values)
+    except (TypeError, ValueError):
+        raise errors.UnsupportedAttribute(f"{what} must be {n} integers (got {values!r})") from None
+    if len(out) != n or any(v < 0 for v in out):
+        raise errors.UnsupportedAttribute(f"{what} must be {n} non-negative integers (got {list(out)})")
+    return out
+
+
+def require_rank(op: str, t, rank: int, what: str) -> None:
+    if len(t.shape) != rank:
+        raise errors.ShapeMismatch(f"{op}: {what} must have rank {rank} (got shape {list(t.shape)})")
+
+
+def require_same_shape(op: str, a, b) -> None:
+    if tuple(a.shape) != tuple(b.shape):
+        raise errors.ShapeMismatch(f"{op}: operand shapes differ ({list(a.shape)} vs {list(b.shape)})")
+
+
+def has_tie(acc: Any, shift: int, negative: bool) -> bool:
+    """Does dropping ``shift`` bits from ``acc`` meet an exact half, on the given sign?"""
+    if shift <= 0:
+        return False
+    v = as_int(acc).reshape(-1)
+    half = 1 << (shift - 1)
+    rem = v - ((v >> shift) << shift)
+    tie = rem == half
+    return bool(np.any(tie & ((v < 0) if negative else (v > 0))))
+
+
+def saturates(acc: Any, shift: int, to: DType, high: bool) -> bool:
+    """Does ``rescale(acc, shift)`` leave ``to``'s range at the top (``high``) or the bottom?"""
+    v = rescale(acc, shift).reshape(-1)
+    if v.size == 0:
+        return False
+    return int(v.max()) > to.max if high else int(v.min()) < to.min
+
+
+def platforms_with(attr: str, value: str) -> tuple[str, ...]:
+    """Platforms whose profile lists ``value`` in the capability set ``attr``."""
+    return tuple(p.name for p in PROFILES.values() if value in getattr(p, attr))
