@@ -67,3 +67,88 @@ def quantize_model(x: float, e: int, bits: int) -> int:
     p = to_float32(Fraction(x) * Fraction(2) ** e) if x != 0 else Fraction(0)
     t = to_float32(p + Fraction(1, 2))
     return sat(math.floor(t), bits)
+
+
+# ---------------------------------------------------------------------------------------------
+# op models: plain Python loops over output elements, written from the spec sections' formulas
+# ---------------------------------------------------------------------------------------------
+
+def rshift(v: int, s: int) -> int:
+    """The LUNA rounding shift for s >= 0, exact left scale for s < 0 (numerics.md §3.1, §6)."""
+    return round_rational(Fraction(v, 2 ** s), "half_up") if s >= 0 else v * 2 ** (-s)
+
+
+def conv2d_model(x, w, b, strides, pads, dilations, group, shift, bits, relu):
+    """spec/ops/conv2dint.md, element by element (x, w nested lists NCHW / OIHW)."""
+    n_, c_, h_, w_ = len(x), len(x[0]), len(x[0][0]), len(x[0][0][0])
+    oc_, cg, kh_, kw_ = len(w), len(w[0]), len(w[0][0]), len(w[0][0][0])
+    (sh, sw), (pt, pl, pb, pr), (dh, dw) = strides, pads, dilations
+    oh = (h_ + pt + pb - ((kh_ - 1) * dh + 1)) // sh + 1
+    ow = (w_ + pl + pr - ((kw_ - 1) * dw + 1)) // sw + 1
+    ocg = oc_ // group
+    out = []
+    for n in range(n_):
+        planes = []
+        for o in range(oc_):
+            g = o // ocg
+            rows = []
+            for i in range(oh):
+                row = []
+                for j in range(ow):
+                    acc = b[o] if b is not None else 0
+                    for c in range(cg):
+                        for a in range(kh_):
+                            for e in range(kw_):
+                                y, z = i * sh - pt + a * dh, j * sw - pl + e * dw
+                                if 0 <= y < h_ and 0 <= z < w_:
+                                    acc += x[n][g * cg + c][y][z] * w[o][c][a][e]
+                    v = sat(rshift(acc, shift), bits)
+                    row.append(max(v, 0) if relu else v)
+                rows.append(row)
+            planes.append(rows)
+        out.append(planes)
+    return out
+
+
+def linear_model(rows, w, b, shift, bits):
+    """spec/ops/linearint.md: rows is a list of K-vectors."""
+    return [[sat(rshift(sum(r[k] * w[o][k] for k in range(len(r))) + (b[o] if b else 0), shift), bits)
+             for o in range(len(w))] for r in rows]
+
+
+def pool_windows(x, kernel, strides, pads, ceil_mode=False):
+    """Yield (n, c, i, j, values-inside-the-input, count) for every output position of a 2-D pool."""
+    n_, c_, h_, w_ = len(x), len(x[0]), len(x[0][0]), len(x[0][0][0])
+    (kh, kw), (sh, sw), (pt, pl, pb, pr) = kernel, strides, pads
+
+    def extent(size, k, s, p0, p1):
+        room = size + p0 + p1 - k
+        o = -(-room // s) if ceil_mode else room // s
+        if ceil_mode and o * s >= size + p0:
+            o -= 1
+        return o + 1
+    oh, ow = extent(h_, kh, sh, pt, pb), extent(w_, kw, sw, pl, pr)
+    for n in range(n_):
+        for c in range(c_):
+            for i in range(oh):
+                for j in range(ow):
+                    vals = [x[n][c][i * sh - pt + a][j * sw - pl + e]
+                            for a in range(kh) for e in range(kw)
+                            if 0 <= i * sh - pt + a < h_ and 0 <= j * sw - pl + e < w_]
+                    yield n, c, i, j, vals, (oh, ow)
+
+
+def luna_div_model(a: int, b: int, s: int, platform: str) -> int:
+    """spec/luna.md §5, with Python ints; the 53-bit rounding by Python's float (correctly rounded)."""
+    if platform == "venus" and s < 0:
+        return 0
+    m = (b - 1).bit_length()
+    big_a = b * 2 ** (31 - m)
+    r = rshift((2 ** 35) // (big_a // 2 ** 26), 1)
+    for _ in range(3):
+        t = rshift(2 ** 61 - big_a * r, 30)
+        r = rshift(r * t, 30)
+    p = r * a
+    if platform in ("venus", "arcs"):
+        p = int(float(p))
+    return sat(rshift(p, m + 29 - s), 32)

@@ -54,4 +54,152 @@ def requant_case(draw):
     return [Tensor.of(np.array(values), "int8", e_in)], [TensorSpec.of(to, e_out)]
 
 
-CASES = {"Quant": quant_case, "Dequant": dequant_case, "Requant": requant_case}
+CASES: dict = {}  # registry op name -> strategy of (inputs, outputs, attrs); filled below
+
+
+def _int8_array(draw, shape, lo=-128, hi=127):
+    n = int(np.prod(shape))
+    values = draw(st.lists(st.one_of(st.sampled_from([lo, hi, 0, -1, 1]), st.integers(lo, hi)),
+                           min_size=n, max_size=n))
+    return np.array(values, dtype=np.int64).reshape(shape)
+
+
+@st.composite
+def conv_case(draw):
+    """Conv2dInt cases on venusA: groups, strides, pads, dilation, bias, ReLU, shifts of both signs."""
+    n = draw(st.integers(1, 2))
+    group = draw(st.sampled_from([1, 1, 2, 3]))
+    cg = draw(st.integers(1, 2))
+    depthwise = draw(st.booleans()) and group > 1
+    ocg = 1 if depthwise else draw(st.integers(1, 2))
+    c, oc = group * cg if not depthwise else group, group * ocg
+    if depthwise:
+        cg = 1
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.sampled_from([1, 2])), draw(st.sampled_from([1, 2]))
+    dh, dw = draw(st.sampled_from([1, 1, 2])), draw(st.sampled_from([1, 1, 2]))
+    pads = tuple(draw(st.integers(0, 2)) for _ in range(4))
+    h = draw(st.integers((kh - 1) * dh + 1, 6))
+    w = draw(st.integers((kw - 1) * dw + 1, 6))
+    x = _int8_array(draw, (n, c, h, w))
+    wt = _int8_array(draw, (oc, cg, kh, kw))
+    e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_y = draw(st.integers(e_x + e_w - 14, e_x + e_w + 2))
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, "int8", e_w)]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_int8_array(draw, (oc,), -5000, 5000), "int32", e_x + e_w))
+    attrs = {"kernel_shape": (kh, kw), "strides": (sh, sw), "pads": pads, "dilations": (dh, dw),
+             "group": group, "act": draw(st.sampled_from(["none", "relu"]))}
+    out = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    return inputs, [TensorSpec.of(out, e_y)], attrs
+
+
+@st.composite
+def linear_case(draw):
+    rows = draw(st.integers(1, 4))
+    k, n = draw(st.integers(1, 6)), draw(st.integers(1, 5))
+    lead = draw(st.sampled_from([(rows,), (1, rows), ()]))
+    x = _int8_array(draw, lead + (k,))
+    w = _int8_array(draw, (n, k))
+    e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_y = draw(st.integers(e_x + e_w - 12, e_x + e_w + 2))
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(w, "int8", e_w)]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_int8_array(draw, (n,), -5000, 5000), "int32", e_x + e_w))
+    out = draw(st.sampled_from(["int8", "int16", "int32"]))
+    return inputs, [TensorSpec.of(out, e_y)], {}
+
+
+@st.composite
+def batchnorm_case(draw):
+    c = draw(st.integers(1, 3))
+    x = _int8_array(draw, (1, c, draw(st.integers(1, 3)), draw(st.integers(1, 3))))
+    e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_y = draw(st.integers(e_x + e_w - 10, e_x + e_w + 2))
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(_int8_array(draw, (c,)), "int8", e_w),
+              Tensor.of(_int8_array(draw, (c,), -3000, 3000), "int32", e_x + e_w)]
+    return inputs, [TensorSpec.of("int8", e_y)], {}
+
+
+@st.composite
+def iqadd_case(draw):
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    d = dtype(t)
+    shape = (draw(st.integers(1, 6)),)
+    a = draw(st.lists(_int_values(t), min_size=shape[0], max_size=shape[0]))
+    b = draw(st.lists(_int_values(t), min_size=shape[0], max_size=shape[0]))
+    e1, e2, eo = (draw(st.integers(0, 10)) for _ in range(3))
+    return ([Tensor.of(np.array(a), t, e1), Tensor.of(np.array(b), t, e2)], [TensorSpec.of(t, eo)], {})
+
+
+@st.composite
+def relu_case(draw):
+    t = draw(st.sampled_from(["int8", "int16", "int32"]))
+    v = draw(st.lists(_int_values(t), min_size=1, max_size=8))
+    e = draw(st.integers(-5, 10))
+    return [Tensor.of(np.array(v), t, e)], [TensorSpec.of(t, e)], {}
+
+
+@st.composite
+def _pool_geometry(draw):
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    pads = (draw(st.integers(0, kh - 1)), draw(st.integers(0, kw - 1)),
+            draw(st.integers(0, kh - 1)), draw(st.integers(0, kw - 1)))
+    h, w = draw(st.integers(kh, 6)), draw(st.integers(kw, 6))
+    return (kh, kw), (sh, sw), pads, (h, w)
+
+
+@st.composite
+def maxpool_case(draw):
+    kernel, strides, pads, (h, w) = draw(_pool_geometry())
+    negative = draw(st.booleans())
+    x = _int8_array(draw, (1, draw(st.integers(1, 2)), h, w), -128, -1 if negative else 127)
+    e = draw(st.integers(0, 8))
+    attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads, "ceil_mode": int(draw(st.booleans()))}
+    return [Tensor.of(x, "int8", e)], [TensorSpec.of("int8", e)], attrs
+
+
+@st.composite
+def avgpool_case(draw):
+    kernel, strides, pads, (h, w) = draw(_pool_geometry())
+    x = _int8_array(draw, (1, draw(st.integers(1, 2)), h, w))
+    e_x = draw(st.integers(0, 8))
+    e_y = draw(st.one_of(st.just(e_x), st.integers(e_x - 3, e_x + 3)))
+    attrs = {"kernel_shape": kernel, "strides": strides, "pads": pads, "ceil_mode": int(draw(st.booleans()))}
+    return [Tensor.of(x, "int8", e_x)], [TensorSpec.of("int8", e_y)], attrs
+
+
+@st.composite
+def reshape_case(draw):
+    dims = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    x = np.arange(int(np.prod(dims)), dtype=np.int64).reshape(dims) % 100
+    target = list(reversed(dims))
+    if draw(st.booleans()):
+        target[draw(st.integers(0, len(target) - 1))] = -1
+    if draw(st.booleans()) and target[0] == dims[0]:
+        target[0] = 0
+    e = draw(st.integers(0, 8))
+    return ([Tensor.of(x, "int8", e), Tensor.of(np.array(target, dtype=np.int64), "int64")],
+            [TensorSpec.of("int8", e)], {})
+
+
+@st.composite
+def flatten_case(draw):
+    dims = draw(st.lists(st.integers(1, 3), min_size=1, max_size=4))
+    axis = draw(st.integers(-len(dims), len(dims)))
+    x = np.arange(int(np.prod(dims)), dtype=np.int64).reshape(dims) % 100
+    e = draw(st.integers(0, 8))
+    return [Tensor.of(x, "int8", e)], [TensorSpec.of("int8", e)], {"axis": axis}
+
+
+def _no_attrs(strategy):
+    return strategy.map(lambda c: (c[0], c[1], {}))
+
+
+CASES.update({
+    "Quant": _no_attrs(quant_case()), "Dequant": _no_attrs(dequant_case()), "Requant": _no_attrs(requant_case()),
+    "Conv2dInt": conv_case(), "LinearInt": linear_case(), "BatchNorm2dInt": batchnorm_case(),
+    "iqAdd": iqadd_case(), "Relu": relu_case(), "MaxPool": maxpool_case(), "AvgPool2dInt": avgpool_case(),
+    "Reshape": reshape_case(), "Flatten": flatten_case(),
+})

@@ -94,3 +94,48 @@ def test_requires():
         luna.offset(a8, 1, -1, "int8", "venus")
     with pytest.raises(errors.UnknownPlatform):
         luna.add(a8, a8, 0, "int8", "mars")
+
+
+# ---------------------------------------------------------------------------------------------
+# spec/luna.md §5: the divide
+# ---------------------------------------------------------------------------------------------
+
+from models import luna_div_model  # noqa: E402
+
+
+@given(a=st.integers(-(1 << 31), (1 << 31) - 1), b=st.integers(1, 1 << 21), s=st.integers(0, 8),
+       platform=st.sampled_from(["venus", "venusA", "arcs"]))
+def test_divide_matches_the_spec_formula(a, b, s, platform):
+    assert int(luna.divide([a], b, s, platform)[0]) == luna_div_model(a, b, s, platform)
+
+
+@given(a=st.integers(-20000, 20000), b=st.integers(1, 64), platform=st.sampled_from(["venus", "venusA", "arcs"]))
+def test_divide_is_near_the_exact_quotient(a, b, platform):
+    q = int(luna.divide([a], b, 0, platform)[0])
+    assert abs(q * b - a) * 2 <= b  # within half a step: only ties may go either way
+
+
+def test_divide_examples_of_the_spec():
+    for p in ("venus", "venusA", "arcs"):
+        assert luna.divide([-3], 6, 0, p).tolist() == [-1]
+        assert luna.divide([5], 10, 0, p).tolist() == [0]
+        assert luna.divide([85], 20, 1, p).tolist() == [8]
+        assert luna.divide([9, 10, 17, -9, -10, -17, 127, -127], 9, 0, p).tolist() == [1, 1, 2, -1, -1, -2, 14, -14]
+        assert luna.divide([-613472272], 61, 0, p).tolist() == [-10056923]
+    assert luna.divide([1073741632], 3, 0, "arcs").tolist() == [357913878]
+    assert luna.divide([1073741632], 3, 0, "venus").tolist() == [357913878]
+    assert luna.divide([1073741632], 3, 0, "venusA").tolist() == [357913877]
+    assert luna.divide([7], 6, -1, "venus").tolist() == [0]
+
+
+def test_divide_requires():
+    with pytest.raises(errors.ValueOutOfRange):
+        luna.divide([1], 0, 0, "arcs")
+    with pytest.raises(errors.ValueOutOfRange):
+        luna.divide([1], (1 << 21) + 1, 0, "arcs")
+    with pytest.raises(errors.ValueOutOfRange):
+        luna.divide([1 << 31], 3, 0, "venusA")
+    with pytest.raises(errors.ShiftOutOfRange):
+        luna.divide([1], 3, -1, "venusA")
+    with pytest.raises(errors.ShiftOutOfRange):
+        luna.divide([1], 3, 31, "arcs")  # m = 2: at most 30

@@ -1,5 +1,5 @@
-"""Quant, Dequant and Requant through the registry: properties against plain Python-int models,
-signature checks, and reachability of every coverpoint by the strategies."""
+"""Quant, Dequant and Requant through the registry: properties against plain Python-int models
+and signature checks."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import given
 
 from lunaref import Tensor, TensorSpec, errors
-from lunaref.ops import REGISTRY, Case
+from lunaref.ops import REGISTRY
 
 from models import f32, quantize_model, round_rational, sat
-from strategies import CASES, dequant_case, quant_case, requant_case
+from strategies import dequant_case, quant_case, requant_case
 
 PLATFORMS = ["venus", "venusA", "arcs"]
 
@@ -52,19 +52,6 @@ def test_requant_matches_model(c):
     d = inputs[0].exponent - outputs[0].exponent
     for q, v in zip(inputs[0].data.tolist(), y.data.tolist()):
         assert v == sat(round_rational(Fraction(q, 1) / Fraction(2) ** d, "half_up"), y.dtype.bits)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_every_coverpoint_is_reachable(name):
-    op = REGISTRY.get(name)
-    for cp in op.coverpoints:
-        def hits(c, cp=cp):
-            inputs, outputs = c
-            result = op.run(inputs, outputs, {}, "venusA")
-            return cp.hit(Case(tuple(inputs), tuple(result), {}, "venusA"))
-        find(CASES[name](), hits, settings=settings(
-            derandomize=True, max_examples=5000, database=None,
-            suppress_health_check=list(HealthCheck)))
 
 
 def test_spec_examples():

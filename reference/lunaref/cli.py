@@ -62,6 +62,44 @@ def _cmd_shift(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_model(path: str):
+    """Recognise MODEL by its content: an ONNX protobuf or a thinker resource."""
+    from .onnx_import import is_onnx, load_onnx
+
+    try:
+        data = open(path, "rb").read()
+    except OSError as exc:
+        raise errors.InputNotFound(f"cannot read model {path!r}: {exc.strerror or exc}") from None
+    if data[:9] == b"thinker10":
+        raise errors.UnsupportedModel(f"{path!r} is a thinker resource (model.bin); running resources is not "
+                                      "supported yet — run the ONNX it was packed from")
+    if not is_onnx(data):
+        raise errors.MalformedOnnx(f"{path!r} is neither an ONNX model nor a thinker resource")
+    return load_onnx(data)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .graph import evaluate
+    from .tensorio import array_bytes, dump_files, read_input, write_files
+
+    graph = _load_model(args.model)
+    prof = graph.resolve_platform(args.platform)
+    if len(args.input) != len(graph.inputs):
+        raise errors.BadArgument(f"the model has {len(graph.inputs)} input(s) "
+                                 f"({', '.join(i.name for i in graph.inputs)}); {len(args.input)} -i given")
+    if len(args.output) != len(graph.outputs):
+        raise errors.BadArgument(f"the model has {len(graph.outputs)} output(s) "
+                                 f"({', '.join(o.name for o in graph.outputs)}); {len(args.output)} -o given")
+    feeds = [read_input(path, info) for path, info in zip(args.input, graph.inputs)]
+    tensors = evaluate(graph, feeds, prof)
+    files = [(path, array_bytes(path, tensors[o.name].data)) for path, o in zip(args.output, graph.outputs)]
+    if args.dump:
+        os.makedirs(args.dump, exist_ok=True)
+        files += dump_files(args.dump, tensors)
+    write_files(files)
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -80,6 +118,17 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_argument("-p", "--platform", help="only ops available on this platform")
     ops.add_argument("--json", action="store_true", help="machine-readable registry rows")
     ops.set_defaults(func=_cmd_ops)
+
+    run = sub.add_parser("run", help="run a linger-exported ONNX model bit-exactly on a platform",
+                         description="Run MODEL (recognised by content) on the given inputs. .npy paths are numpy "
+                                     "arrays; other paths are raw little-endian bytes of the model's dtype and shape.")
+    run.add_argument("model", metavar="MODEL")
+    run.add_argument("-p", "--platform", help="venus, venusA or arcs (required unless the model names one)")
+    run.add_argument("-i", "--input", action="append", default=[], metavar="INPUT", help="one per model input, in order")
+    run.add_argument("-o", "--output", action="append", default=[], metavar="OUTPUT",
+                     help="one per model output, in order; written fresh and atomically")
+    run.add_argument("--dump", metavar="DIR", help="also write every tensor as DIR/<name>.npy and DIR/exponents.json")
+    run.set_defaults(func=_cmd_run)
 
     sh = sub.add_parser("shift", help="show how each rounding rule shifts integers right (spec/numerics.md §3)",
                         description="Print round_mode(v / 2^s) for each value and rounding rule.")

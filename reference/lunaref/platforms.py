@@ -43,6 +43,11 @@ class Profile:
     conv_max_pad: int
     conv_strides: frozenset[int]
     conv_dilations: frozenset[int]
+    #: ``luna_div``: the product reciprocal × dividend is held in a double on venus and arcs, so it is
+    #: rounded to 53 significant bits before the final shift; venusA keeps it exact (None).
+    div_product_bits: int | None
+    #: ``luna_div`` on venus takes Q formats, and a negative combined shift yields 0 (measured).
+    div_negative_shift_is_zero: bool
 
     def __str__(self) -> str:
         return self.name
@@ -55,17 +60,20 @@ PROFILES: dict[str, Profile] = {
         Profile("venus", 0, None, _pairs((8, 16, 32), (8, 16, 32)),
                 matmul_types=_pairs((8, 16, 32), (8, 16, 32)), conv_out=frozenset({"int8", "int16", "int32"}),
                 mean_pool_out=frozenset({"int8", "int16"}), conv_max_kernel=5, conv_max_pad=4,
-                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1})),
+                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1}),
+                div_product_bits=53, div_negative_shift_is_zero=True),
         # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
         Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64)),
                 matmul_types=_pairs((8, 16, 32), (8, 16, 32)), conv_out=frozenset({"int8", "int16", "int32"}),
                 mean_pool_out=frozenset({"int8", "int16", "int32"}), conv_max_kernel=12, conv_max_pad=11,
-                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8})),
+                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
+                div_product_bits=None, div_negative_shift_is_zero=False),
         # arcs: luna_<op>_i{8,32}i{8,32}o{8,32}: no 16-bit forms.
         Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32)),
                 matmul_types=_pairs((8, 32), (8, 32)), conv_out=frozenset({"int8", "int32"}),
                 mean_pool_out=frozenset({"int8", "int32"}), conv_max_kernel=12, conv_max_pad=11,
-                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8})),
+                conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
+                div_product_bits=53, div_negative_shift_is_zero=False),
     )
 }
 

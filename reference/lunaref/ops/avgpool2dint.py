@@ -46,7 +46,7 @@ def avgpool2dint(inputs, outputs, attrs, profile):
     if k & (k - 1) == 0:
         acc = rescale(s, k.bit_length() - 1 + d)
     else:
-        acc = rescale(luna.divide(s, k, profile), d)
+        acc = rescale(luna.divide(s, k, 0, profile), d)
     return [Tensor.of(saturate(acc, y.dtype), y.dtype, y.exponent)]
 
 
