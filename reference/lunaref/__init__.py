@@ -12,9 +12,18 @@ from .tensor import Tensor, TensorSpec
 __all__ = ["__version__", "SPEC_VERSION", "LunarefError", "PLATFORM_NAMES", "profile", "Tensor", "TensorSpec"]
 
 
+def load_onnx(model):
+    """Import a linger-exported ONNX model (path, bytes or ``onnx.ModelProto``) as a :class:`~lunaref.graph.Graph`
+    (spec/formats/onnx.md); pass it to :func:`run_onnx` to run it without importing it again."""
+    from .onnx_import import load_onnx as _load
+
+    return _load(model)
+
+
 def run_onnx(model, inputs, platform=None, *, intermediates: bool = False):
     """Run a linger-exported ONNX model (path, bytes or ``onnx.ModelProto``) as the chip would.
 
+    ``model`` may also be a :class:`~lunaref.graph.Graph` from :func:`load_onnx`.
     ``inputs``: numpy arrays (or :class:`Tensor`) in graph-input order, or a dict by input name;
     their dtypes and shapes must be the model's.  ``platform``: ``"venus"``, ``"venusA"`` or
     ``"arcs"`` — required unless the model names one, and must agree with it if both do.
@@ -32,4 +41,4 @@ def run_onnx(model, inputs, platform=None, *, intermediates: bool = False):
     return (outputs, tensors) if intermediates else outputs
 
 
-__all__ += ["run_onnx"]
+__all__ += ["load_onnx", "run_onnx"]

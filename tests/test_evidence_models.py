@@ -1,0 +1,62 @@
+"""Whole models against the real tools' outputs (evidence read at test time, never copied).
+
+* thinker-demo: the resnet50 demo (linger 1.x export) must reproduce output.bin byte for byte on every
+  platform, and every one of the real venusA executor's 74 dumped tensors.
+* linger3-exports: the cnn and dwconv_add_avgpool exports (linger 3.0.9) must equal linger's own output,
+  and the real thinker executor's wherever it produced one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lunaref
+
+from test_cli import lunaref as lunaref_cli
+
+pytestmark = pytest.mark.evidence
+PLATFORMS = ["venus", "venusA", "arcs"]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_resnet50_demo_output(evidence, platform):
+    model = evidence("thinker-demo", "resnet50_fashion_mnist.onnx")
+    x = np.fromfile(evidence("thinker-demo", "input.bin"), dtype="<f4").reshape(1, 1, 32, 32)
+    (out,) = lunaref.run_onnx(model, [x], platform)
+    assert out.astype("<f4").tobytes() == evidence("thinker-demo", "output.bin").read_bytes()
+
+
+def test_resnet50_demo_every_intermediate_on_venusA(evidence):
+    model = evidence("thinker-demo", "resnet50_fashion_mnist.onnx")
+    x = np.fromfile(evidence("thinker-demo", "input.bin"), dtype="<f4").reshape(1, 1, 32, 32)
+    layers = np.load(evidence("thinker-demo", "resnet50-layers-venusA.npz"))
+    _, tensors = lunaref.run_onnx(model, [x], "venusA", intermediates=True)
+    assert len(layers.files) == 74
+    differing = [k for k in layers.files if not np.array_equal(tensors[k].data, layers[k])]
+    assert differing == []
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_resnet50_demo_through_the_cli(evidence, tmp_path, platform):
+    out = tmp_path / "out.bin"
+    r = lunaref_cli("run", str(evidence("thinker-demo", "resnet50_fashion_mnist.onnx")), "-p", platform,
+                    "-i", str(evidence("thinker-demo", "input.bin")), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == evidence("thinker-demo", "output.bin").read_bytes()
+
+
+LINGER3 = [f"{m}_{p}" for m in ("cnn", "dwconv_add_avgpool") for p in ("venus", "venusA", "arcs", "venus__diag_pq")]
+
+
+@pytest.mark.parametrize("name", LINGER3)
+def test_linger3_export(evidence, name):
+    folder = evidence("linger3-exports", name)
+    x = np.load(folder / "input.npy")
+    (out,) = lunaref.run_onnx(folder / "model.onnx", [x])
+    assert np.array_equal(out, np.load(folder / "linger_output.npy"))
+    thinker = sorted(folder.glob("thinker_*_output.npy"))
+    for path in thinker:
+        assert np.array_equal(out, np.load(path)), path.name
+    if name.endswith(("_arcs", "_venusA", "__diag_pq")):
+        assert thinker, "the evidence README lists a thinker output for this export"
