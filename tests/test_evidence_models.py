@@ -60,3 +60,17 @@ def test_linger3_export(evidence, name):
         assert np.array_equal(out, np.load(path)), path.name
     if name.endswith(("_arcs", "_venusA", "__diag_pq")):
         assert thinker, "the evidence README lists a thinker output for this export"
+
+
+def test_resnet50_demo_cli_dump_equals_the_executor_dump(evidence, tmp_path):
+    dump = tmp_path / "dump"
+    r = lunaref_cli("run", str(evidence("thinker-demo", "resnet50_fashion_mnist.onnx")), "-p", "venusA",
+                    "-i", str(evidence("thinker-demo", "input.bin")), "-o", str(tmp_path / "out.bin"),
+                    "--dump", str(dump))
+    assert r.returncode == 0, r.stderr
+    layers = np.load(evidence("thinker-demo", "resnet50-layers-venusA.npz"))
+    import json
+    index = json.loads((dump / "exponents.json").read_text())
+    for key in layers.files:
+        got = np.load(dump / index[key]["file"])
+        assert got.dtype == layers[key].dtype and np.array_equal(got, layers[key]), key

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .. import errors
 from ..numerics import as_int, requantize
 from ..tensor import Tensor
-from .common import has_tie, require_rank, saturates
+from .common import accumulator_coverpoints, require_rank
 from .registry import Coverpoint, OpDef, Signature
 
 
@@ -33,9 +33,6 @@ def batchnorm2dint(inputs, outputs, attrs, profile):
     return [Tensor.of(requantize(acc, x.exponent + w.exponent, y.exponent, y.dtype), y.dtype, y.exponent)]
 
 
-def _shift(c) -> int:
-    return c.inputs[0].exponent + c.inputs[1].exponent - c.outputs[0].exponent
-
 
 def _acc(c):
     return accumulate(*c.inputs)
@@ -49,18 +46,9 @@ OP = OpDef(
     aliases={"linger1": ("BatchNorm2dInt",), "linger3": ("QBatchNorm2d",)},
     signatures=(Signature(("int8", "int8", "int32"), ("int8",)),),
     coverpoints=(
-        Coverpoint("positive tie", "an accumulator is a positive exact half after the shift",
-                   lambda c: has_tie(_acc(c), _shift(c), negative=False)),
-        Coverpoint("negative tie", "an accumulator is a negative exact half after the shift",
-                   lambda c: has_tie(_acc(c), _shift(c), negative=True)),
-        Coverpoint("saturates high", "a rounded accumulator exceeds 127",
-                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=True)),
-        Coverpoint("saturates low", "a rounded accumulator is below -128",
-                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=False)),
+        *accumulator_coverpoints(_acc),
         Coverpoint("negative weight", "a channel's multiplier is negative",
                    lambda c: bool((c.inputs[1].data < 0).any())),
-        Coverpoint("negative shift", "e(X) + e(W) < e(Y): the accumulator is scaled up exactly",
-                   lambda c: _shift(c) < 0),
     ),
     impl=batchnorm2dint,
 )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .. import errors
 from ..numerics import DType, as_int, rescale
 from ..platforms import PROFILES
+from .registry import Coverpoint
 
-__all__ = ["pairs", "ints", "has_tie", "saturates", "require_rank", "require_same_shape"]
+__all__ = ["ints", "has_tie", "saturates", "require_rank", "require_same_shape", "platforms_with",
+           "mac_shift", "accumulator_coverpoints"]
 
 
 def ints(values: Sequence[Any], n: int, what: str) -> tuple[int, ...]:
@@ -56,3 +58,24 @@ def saturates(acc: Any, shift: int, to: DType, high: bool) -> bool:
 def platforms_with(attr: str, value: str) -> tuple[str, ...]:
     """Platforms whose profile lists ``value`` in the capability set ``attr``."""
     return tuple(p.name for p in PROFILES.values() if value in getattr(p, attr))
+
+
+def mac_shift(c) -> int:
+    """The shift of a multiply-accumulate op: ``e(X) + e(W) − e(Y)`` (inputs 0 and 1, output 0)."""
+    return c.inputs[0].exponent + c.inputs[1].exponent - c.outputs[0].exponent
+
+
+def accumulator_coverpoints(acc: Callable[[Any], Any]) -> tuple[Coverpoint, ...]:
+    """The coverpoints every multiply-accumulate op shares, over its exact accumulator ``acc(case)``."""
+    return (
+        Coverpoint("positive tie", "an accumulator is a positive exact half after the shift",
+                   lambda c: has_tie(acc(c), mac_shift(c), negative=False)),
+        Coverpoint("negative tie", "an accumulator is a negative exact half after the shift",
+                   lambda c: has_tie(acc(c), mac_shift(c), negative=True)),
+        Coverpoint("saturates high", "a rounded accumulator exceeds the output maximum",
+                   lambda c: saturates(acc(c), mac_shift(c), c.outputs[0].dtype, high=True)),
+        Coverpoint("saturates low", "a rounded accumulator is below the output minimum",
+                   lambda c: saturates(acc(c), mac_shift(c), c.outputs[0].dtype, high=False)),
+        Coverpoint("negative shift", "e(X) + e(W) < e(Y): the accumulator is scaled up exactly",
+                   lambda c: mac_shift(c) < 0),
+    )

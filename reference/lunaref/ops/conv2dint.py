@@ -16,7 +16,7 @@ from .. import errors, luna
 from ..numerics import requantize
 from ..platforms import profile as get_profile
 from ..tensor import Tensor
-from .common import has_tie, ints, platforms_with, require_rank, saturates
+from .common import accumulator_coverpoints, ints, platforms_with, require_rank
 from .registry import Coverpoint, OpDef, Signature
 
 ACTIVATIONS = ("none", "relu")
@@ -77,9 +77,6 @@ def conv2dint(inputs, outputs, attrs, profile):
     return [Tensor.of(data, y.dtype, y.exponent)]
 
 
-def _shift(c) -> int:
-    return c.inputs[0].exponent + c.inputs[1].exponent - c.outputs[0].exponent
-
 
 def _acc(c):
     b = c.inputs[2] if len(c.inputs) > 2 else None
@@ -104,16 +101,7 @@ OP = OpDef(
     aliases={"linger1": ("Conv2dInt",), "linger3": ("QConv2d",)},
     signatures=SIGNATURES,
     coverpoints=(
-        Coverpoint("positive tie", "an accumulator is a positive exact half after the shift",
-                   lambda c: has_tie(_acc(c), _shift(c), negative=False)),
-        Coverpoint("negative tie", "an accumulator is a negative exact half after the shift",
-                   lambda c: has_tie(_acc(c), _shift(c), negative=True)),
-        Coverpoint("saturates high", "a rounded accumulator exceeds the output maximum",
-                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=True)),
-        Coverpoint("saturates low", "a rounded accumulator is below the output minimum",
-                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=False)),
-        Coverpoint("negative shift", "e(X) + e(W) < e(Y): the accumulator is scaled up exactly",
-                   lambda c: _shift(c) < 0),
+        *accumulator_coverpoints(_acc),
         Coverpoint("bias", "an int32 bias is added before the shift", lambda c: len(c.inputs) > 2),
         Coverpoint("relu", "the fused ReLU is applied after rounding", lambda c: c.attrs.get("act") == "relu"),
         Coverpoint("depthwise", "group = input channels = output channels",

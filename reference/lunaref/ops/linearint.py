@@ -15,7 +15,7 @@ from __future__ import annotations
 from .. import errors, luna
 from ..numerics import requantize
 from ..tensor import Tensor
-from .common import has_tie, platforms_with, saturates
+from .common import accumulator_coverpoints, platforms_with
 from .registry import Coverpoint, OpDef, Signature
 
 
@@ -49,9 +49,6 @@ def linearint(inputs, outputs, attrs, profile):
     return [Tensor.of(data.reshape(*x.shape[:-1], w.shape[0]), y.dtype, y.exponent)]
 
 
-def _shift(c) -> int:
-    return c.inputs[0].exponent + c.inputs[1].exponent - c.outputs[0].exponent
-
 
 def _acc(c):
     return accumulate(c.inputs[0], c.inputs[1], c.inputs[2] if len(c.inputs) > 2 else None)
@@ -71,16 +68,7 @@ OP = OpDef(
     aliases={"linger1": ("LinearInt",), "linger3": ("QLinear",)},
     signatures=SIGNATURES,
     coverpoints=(
-        Coverpoint("positive tie", "an accumulator is a positive exact half after the shift",
-                   lambda c: has_tie(_acc(c), _shift(c), negative=False)),
-        Coverpoint("negative tie", "an accumulator is a negative exact half after the shift",
-                   lambda c: has_tie(_acc(c), _shift(c), negative=True)),
-        Coverpoint("saturates high", "a rounded accumulator exceeds the output maximum",
-                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=True)),
-        Coverpoint("saturates low", "a rounded accumulator is below the output minimum",
-                   lambda c: saturates(_acc(c), _shift(c), c.outputs[0].dtype, high=False)),
-        Coverpoint("negative shift", "e(X) + e(W) < e(Y): the accumulator is scaled up exactly",
-                   lambda c: _shift(c) < 0),
+        *accumulator_coverpoints(_acc),
         Coverpoint("several rows", "more than one input row (M > 1)",
                    lambda c: _acc(c).shape[0] > 1),
         Coverpoint("int32 output", "the output is int32", lambda c: c.outputs[0].dtype.name == "int32"),
