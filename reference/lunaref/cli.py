@@ -100,6 +100,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from .resource import read
+    from .resource.inspect import describe, format_text
+
+    res = read(args.model, accept_zero_crc=args.accept_zero_crc)
+    if args.json:
+        print(json.dumps(describe(res), indent=1))
+    else:
+        sys.stdout.write(format_text(res))
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -129,6 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="one per model output, in order; written fresh and atomically")
     run.add_argument("--dump", metavar="DIR", help="also write every tensor as DIR/<name>.npy and DIR/exponents.json")
     run.set_defaults(func=_cmd_run)
+
+    ins = sub.add_parser("inspect", help="describe a thinker resource (model.bin): header, sections, memory, "
+                                        "tensors, operators, IO", description="Read and check a thinker resource "
+                                        "(every offset, count and the CRC) and describe it.")
+    ins.add_argument("model", metavar="MODEL.bin")
+    ins.add_argument("--json", action="store_true", help="stable JSON (spec/formats/resource.md §12)")
+    ins.add_argument("--accept-zero-crc", action="store_true",
+                     help="accept a resource whose CRC field is 0, as thinker does (no CRC check then)")
+    ins.set_defaults(func=_cmd_inspect)
 
     sh = sub.add_parser("shift", help="show how each rounding rule shifts integers right (spec/numerics.md §3)",
                         description="Print round_mode(v / 2^s) for each value and rounding rule.")
