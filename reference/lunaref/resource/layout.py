@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 __all__ = ["LABEL", "HEADER", "HEADER_SIZE", "PLATFORM_CODES", "MEM_TYPES", "LAYOUTS", "DTYPES",
            "EXECUTOR_OPS", "AttrStruct", "ATTR_STRUCTS", "ALIGN"]
@@ -55,41 +55,48 @@ Transpose Unsqueeze
 
 @dataclass(frozen=True)
 class AttrStruct:
-    """An operator attribute struct: its C name, binary layout and how to name the decoded fields."""
+    """An operator attribute struct: its C name, binary layout, and the field names of its values in
+    layout order (a list-valued field takes as many values as its list has items)."""
 
     name: str
     layout: struct.Struct
-    decode: Callable[[tuple], dict[str, Any]]
+    fields: tuple[tuple[str, int], ...]     # (name, count) — count > 1: a list
 
     @property
     def size(self) -> int:
         return self.layout.size
 
+    def decode(self, values: tuple) -> dict[str, Any]:
+        out, i = {}, 0
+        for name, count in self.fields:
+            out[name] = list(values[i:i + count]) if count > 1 else values[i]
+            i += count
+        return out
 
-def _conv(v: tuple) -> dict[str, Any]:
-    return {"dilation": list(v[0:3]), "kernel": list(v[3:6]), "pad": list(v[6:12]), "stride": list(v[12:15]),
-            "group": v[15], "layout": v[16], "quant_type": v[17], "act_type": v[18]}
+    def encode(self, attrs: dict[str, Any]) -> bytes:
+        values: list[Any] = []
+        for name, count in self.fields:
+            v = attrs[name]
+            values.extend(v if count > 1 else [v])
+        return self.layout.pack(*values)
 
 
-def _pool(v: tuple) -> dict[str, Any]:
-    return {"ceil": v[0], "kernel": list(v[1:3]), "stride": list(v[3:5]), "pad": list(v[5:9]),
-            "layout": v[9], "quant_type": v[10]}
-
+_CONV = (("dilation", 3), ("kernel", 3), ("pad", 6), ("stride", 3), ("group", 1), ("layout", 1),
+         ("quant_type", 1), ("act_type", 1))
+_POOL = (("ceil", 1), ("kernel", 2), ("stride", 2), ("pad", 4), ("layout", 1), ("quant_type", 1))
 
 #: Attribute structs of the ops lunaref implements, by executor op name.  Sizes with natural C
 #: alignment: Conv2dIntAttrs 26, LinearIntAttrs 20, PoolAttrs 14, QuantAttrs 2, RequantAttrs 3,
 #: DequantAttrs 1, iqBinaryAttrs 2, FlattenAttrs 1.  Ops absent here have no attribute struct.
 ATTR_STRUCTS: dict[str, AttrStruct] = {
-    "Conv2dInt": AttrStruct("Conv2dIntAttrs", struct.Struct("<3Bx3H6B3Bxhh2B"), _conv),
+    "Conv2dInt": AttrStruct("Conv2dIntAttrs", struct.Struct("<3Bx3H6B3Bxhh2B"), _CONV),
     "LinearInt": AttrStruct("LinearIntAttrs", struct.Struct("<ffiiB3x"),
-                            lambda v: {"alpha": v[0], "beta": v[1], "transA": v[2], "transB": v[3],
-                                       "quant_type": v[4]}),
-    "MaxPool": AttrStruct("PoolAttrs", struct.Struct("<B2B2B4BxHBx"), _pool),
-    "AvgPool2dInt": AttrStruct("PoolAttrs", struct.Struct("<B2B2B4BxHBx"), _pool),
-    "Quant": AttrStruct("QuantAttrs", struct.Struct("<BB"), lambda v: {"data_bits": v[0], "quant_type": v[1]}),
-    "Requant": AttrStruct("RequantAttrs", struct.Struct("<BBB"),
-                          lambda v: {"data_bits": v[0], "o_bits": v[1], "quant_type": v[2]}),
-    "Dequant": AttrStruct("DequantAttrs", struct.Struct("<B"), lambda v: {"scale_o": v[0]}),
-    "iqAdd": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), lambda v: {"quant_type": v[0], "reserve": v[1]}),
-    "Flatten": AttrStruct("FlattenAttrs", struct.Struct("<b"), lambda v: {"axis": v[0]}),
+                            (("alpha", 1), ("beta", 1), ("transA", 1), ("transB", 1), ("quant_type", 1))),
+    "MaxPool": AttrStruct("PoolAttrs", struct.Struct("<B2B2B4BxHBx"), _POOL),
+    "AvgPool2dInt": AttrStruct("PoolAttrs", struct.Struct("<B2B2B4BxHBx"), _POOL),
+    "Quant": AttrStruct("QuantAttrs", struct.Struct("<BB"), (("data_bits", 1), ("quant_type", 1))),
+    "Requant": AttrStruct("RequantAttrs", struct.Struct("<BBB"), (("data_bits", 1), ("o_bits", 1), ("quant_type", 1))),
+    "Dequant": AttrStruct("DequantAttrs", struct.Struct("<B"), (("scale_o", 1),)),
+    "iqAdd": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "Flatten": AttrStruct("FlattenAttrs", struct.Struct("<b"), (("axis", 1),)),
 }
