@@ -82,7 +82,7 @@ def test_model_kinds(tmp_path):
     (tmp_path / "junk").write_bytes(b"not a model")
     np.save(tmp_path / "x.npy", X)
     r = lunaref("run", str(tmp_path / "m.bin"), "-p", "venus", "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "y"))
-    assert r.returncode == 5 and "UnsupportedModel" in r.stderr
+    assert r.returncode == 4 and "MalformedResource" in r.stderr  # recognised as a resource, then checked
     r = lunaref("run", str(tmp_path / "junk"), "-p", "venus", "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "y"))
     assert r.returncode == 4 and "MalformedOnnx" in r.stderr
     r = lunaref("run", str(tmp_path / "nothing"), "-i", "a", "-o", "b")

@@ -41,4 +41,22 @@ def run_onnx(model, inputs, platform=None, *, intermediates: bool = False):
     return (outputs, tensors) if intermediates else outputs
 
 
-__all__ += ["load_onnx", "run_onnx"]
+def run_resource(model, inputs, platform=None, *, intermediates: bool = False, quantize_inputs: bool = False,
+                 dequantize_outputs: bool = False, accept_zero_crc: bool = False):
+    """Run a thinker resource (model.bin: path, bytes or :class:`lunaref.resource.Resource`) as thinker's
+    executor does (spec/formats/executor.md) — the counterpart of :func:`run_onnx`.
+
+    ``inputs``: numpy arrays in the resource's input order, or a dict by input name, of the inputs'
+    dtypes and shapes. ``platform`` must agree with the resource's header if given.
+    ``quantize_inputs``: a float32 array given for an integer input is quantized with that input's
+    exponent (numerics.md §5.1). ``dequantize_outputs``: integer outputs come back as float32.
+    Returns the outputs (numpy arrays); with ``intermediates=True``, ``(outputs, tensors)`` where
+    ``tensors`` maps each input and operator output name to a :class:`Tensor`.
+    """
+    from .resource.executor import run_resource as _run
+
+    return _run(model, inputs, platform, intermediates=intermediates, quantize_inputs=quantize_inputs,
+                dequantize_outputs=dequantize_outputs, accept_zero_crc=accept_zero_crc)
+
+
+__all__ += ["load_onnx", "run_onnx", "run_resource"]

@@ -62,37 +62,71 @@ def _cmd_shift(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(path: str):
-    """Recognise MODEL by its content: an ONNX protobuf or a thinker resource."""
+def _load_model(path: str, accept_zero_crc: bool = False):
+    """Recognise MODEL by its content: a thinker resource (label "thinker10") or an ONNX protobuf."""
     from .onnx_import import is_onnx, load_onnx
+    from .resource import read
 
     try:
         data = open(path, "rb").read()
     except OSError as exc:
         raise errors.InputNotFound(f"cannot read model {path!r}: {exc.strerror or exc}") from None
     if data[:9] == b"thinker10":
-        raise errors.UnsupportedModel(f"{path!r} is a thinker resource (model.bin); running resources is not "
-                                      "supported yet — run the ONNX it was packed from")
+        return read(data, accept_zero_crc=accept_zero_crc)
     if not is_onnx(data):
         raise errors.MalformedOnnx(f"{path!r} is neither an ONNX model nor a thinker resource")
     return load_onnx(data)
 
 
+def _resource_inputs(res, quantize_inputs: bool):
+    """ValueInfo for each resource input: its record's dtype and shape (float32 if it will be quantized)."""
+    from .graph import ValueInfo
+    from .numerics import dtype as get_dtype
+    from .resource.layout import DTYPES
+
+    infos = []
+    for entry in res.inputs:
+        rec = res.tensors[entry.tensor]
+        name = DTYPES[rec.dtype_code][1] or "float32"
+        if quantize_inputs and get_dtype(name).is_integer:
+            name = "float32"
+        infos.append(ValueInfo(entry.name, get_dtype(name), None, rec.shape))
+    return infos
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .graph import evaluate
+    from .graph import ValueInfo, evaluate
+    from .resource import Resource
+    from .resource.executor import execute
     from .tensorio import array_bytes, dump_files, read_input, write_files
 
-    graph = _load_model(args.model)
-    prof = graph.resolve_platform(args.platform)
-    if len(args.input) != len(graph.inputs):
-        raise errors.BadArgument(f"the model has {len(graph.inputs)} input(s) "
-                                 f"({', '.join(i.name for i in graph.inputs)}); {len(args.input)} -i given")
-    if len(args.output) != len(graph.outputs):
-        raise errors.BadArgument(f"the model has {len(graph.outputs)} output(s) "
-                                 f"({', '.join(o.name for o in graph.outputs)}); {len(args.output)} -o given")
-    feeds = [read_input(path, info) for path, info in zip(args.input, graph.inputs)]
-    tensors = evaluate(graph, feeds, prof)
-    files = [(path, array_bytes(path, tensors[o.name].data)) for path, o in zip(args.output, graph.outputs)]
+    model = _load_model(args.model, args.accept_zero_crc)
+    is_resource = isinstance(model, Resource)
+    if is_resource:
+        in_infos = _resource_inputs(model, args.quantize_inputs)
+        out_names = [e.name for e in model.outputs]
+    else:
+        if args.quantize_inputs or args.dequantize_outputs:
+            raise errors.BadArgument("--quantize-inputs and --dequantize-outputs apply to thinker resources; "
+                                     "an ONNX model quantizes through its own Quant and Dequant nodes")
+        in_infos = list(model.inputs)
+        out_names = [o.name for o in model.outputs]
+        prof = model.resolve_platform(args.platform)
+    if len(args.input) != len(in_infos):
+        raise errors.BadArgument(f"the model has {len(in_infos)} input(s) "
+                                 f"({', '.join(i.name for i in in_infos)}); {len(args.input)} -i given")
+    if len(args.output) != len(out_names):
+        raise errors.BadArgument(f"the model has {len(out_names)} output(s) "
+                                 f"({', '.join(out_names)}); {len(args.output)} -o given")
+    feeds = [read_input(path, info) for path, info in zip(args.input, in_infos)]
+    if is_resource:
+        run = execute(model, feeds, args.platform, quantize_inputs=args.quantize_inputs,
+                      dequantize_outputs=args.dequantize_outputs)
+        outputs, tensors = run.outputs, run.tensors
+    else:
+        tensors = evaluate(model, feeds, prof)
+        outputs = [tensors[name].data for name in out_names]
+    files = [(path, array_bytes(path, arr)) for path, arr in zip(args.output, outputs)]
     if args.dump:
         os.makedirs(args.dump, exist_ok=True)
         files += dump_files(args.dump, tensors)
@@ -131,15 +165,21 @@ def build_parser() -> argparse.ArgumentParser:
     ops.add_argument("--json", action="store_true", help="machine-readable registry rows")
     ops.set_defaults(func=_cmd_ops)
 
-    run = sub.add_parser("run", help="run a linger-exported ONNX model bit-exactly on a platform",
-                         description="Run MODEL (recognised by content) on the given inputs. .npy paths are numpy "
-                                     "arrays; other paths are raw little-endian bytes of the model's dtype and shape.")
+    run = sub.add_parser("run", help="run an ONNX model or a thinker resource bit-exactly on a platform",
+                         description="Run MODEL (a linger-exported ONNX model or a thinker resource, recognised by "
+                                     "content) on the given inputs. .npy paths are numpy arrays; other paths are raw "
+                                     "little-endian bytes of the model's dtype and shape.")
     run.add_argument("model", metavar="MODEL")
     run.add_argument("-p", "--platform", help="venus, venusA or arcs (required unless the model names one)")
     run.add_argument("-i", "--input", action="append", default=[], metavar="INPUT", help="one per model input, in order")
     run.add_argument("-o", "--output", action="append", default=[], metavar="OUTPUT",
                      help="one per model output, in order; written fresh and atomically")
     run.add_argument("--dump", metavar="DIR", help="also write every tensor as DIR/<name>.npy and DIR/exponents.json")
+    run.add_argument("--quantize-inputs", action="store_true",
+                     help="resource: take float32 inputs and quantize them with each input's exponent")
+    run.add_argument("--dequantize-outputs", action="store_true",
+                     help="resource: return integer outputs as float32 (value × 2^-exponent)")
+    run.add_argument("--accept-zero-crc", action="store_true", help="resource: accept a CRC field of 0, as thinker does")
     run.set_defaults(func=_cmd_run)
 
     ins = sub.add_parser("inspect", help="describe a thinker resource (model.bin): header, sections, memory, "

@@ -1,0 +1,222 @@
+"""Run a thinker resource as thinker's C executor does (spec/formats/executor.md).
+
+* Memory: one byte arena per runtime memory record, sized from the memory list; every runtime tensor is
+  read from and written to its own bytes at its offset, so the file's memory plan is really used (a plan
+  that lets live tensors overlap corrupts results here as it would on the chip).  Constants are read in
+  place from parameter blob 0.  Before each weight operator its DMA entry is carried out, as the
+  executor's prefetch does.
+* Operators run in file order with the attributes of their records, through the one implementation of
+  each op in :mod:`lunaref.ops`; packed weights are decoded back to the exported layout (formats/
+  resource.md §13, per platform profile).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .. import errors
+from ..numerics import dequantize, dtype as get_dtype, quantize
+from ..ops import REGISTRY
+from ..platforms import Profile, profile as get_profile
+from ..tensor import Tensor, TensorSpec
+from . import weights
+from .layout import DTYPES
+from .reader import Operator, Resource, TensorRecord, read
+
+__all__ = ["run_resource", "ResourceRun"]
+
+#: Ops whose inputs 1 (weight) and 2 (bias) are multiply-accumulate parameters: the bias's record says
+#: "no scale" and the executor gives it e(X) + e(W).
+_MAC_OPS = {"Conv2dInt", "LinearInt", "BatchNorm2dInt"}
+
+
+def _storage(rec: TensorRecord) -> np.dtype:
+    name = DTYPES[rec.dtype_code][1]
+    if name is None or name == "int4":
+        raise errors.UnsupportedAttribute(f"tensor {rec.index} ({rec.name}): dtype {rec.dtype} is not supported yet")
+    return get_dtype(name).storage.newbyteorder("<")
+
+
+@dataclass
+class _Memory:
+    res: Resource
+    arenas: dict[str, bytearray]
+    shapes: dict[int, tuple[int, ...]]
+
+    def _where(self, rec: TensorRecord) -> tuple[Any, int]:
+        if rec.constant:
+            return self.res.data, self.res.parameters[0].data_offset + rec.offset
+        return self.arenas[rec.mem], rec.offset
+
+    def get(self, rec: TensorRecord) -> np.ndarray:
+        shape = self.shapes.get(rec.index, rec.shape)
+        dt = _storage(rec)
+        buf, off = self._where(rec)
+        n = math.prod(shape)
+        if off + n * dt.itemsize > len(buf):
+            raise errors.MalformedResource(f"tensor {rec.index} ({rec.name}) reads beyond its memory")
+        return np.frombuffer(bytes(buf[off:off + n * dt.itemsize]), dtype=dt).astype(dt.newbyteorder("=")).reshape(shape)
+
+    def put(self, rec: TensorRecord, value: np.ndarray) -> None:
+        if rec.constant:
+            raise errors.MalformedResource(f"operator output tensor {rec.index} ({rec.name}) is a constant")
+        dt = _storage(rec)
+        data = np.ascontiguousarray(value).astype(dt).tobytes()
+        capacity = rec.nbytes
+        if len(data) > capacity:
+            raise errors.ShapeMismatch(f"tensor {rec.index} ({rec.name}): {len(data)} bytes computed, "
+                                       f"{capacity} planned")
+        buf, off = self._where(rec)
+        buf[off:off + len(data)] = data
+        self.shapes[rec.index] = tuple(value.shape)
+
+    def copy(self, src: TensorRecord, dst: TensorRecord, size: int) -> None:
+        sbuf, soff = self._where(src)
+        dbuf, doff = self._where(dst)
+        if soff + size > len(sbuf) or doff + size > len(dbuf):
+            raise errors.MalformedResource(f"DMA of {size} bytes from tensor {src.index} to {dst.index} leaves memory")
+        dbuf[doff:doff + size] = sbuf[soff:soff + size]
+
+
+# --------------------------------------------------------------------------------------------
+
+def _attrs(op: Operator) -> dict[str, Any]:
+    a = op.attrs or {}
+    if op.type == "Conv2dInt":
+        act = {0: "none", 1: "relu"}.get(a.get("act_type", 0))
+        if act is None:
+            raise errors.UnsupportedAttribute(f"operator {op.index} (Conv2dInt): act_type {a['act_type']} "
+                                              "(only none and ReLU are supported)")
+        return {"kernel_shape": tuple(a["kernel"][:2]), "strides": tuple(a["stride"][:2]),
+                "pads": tuple(a["pad"][:4]), "dilations": tuple(a["dilation"][:2]), "group": int(a["group"]),
+                "act": act}
+    if op.type in ("MaxPool", "AvgPool2dInt"):
+        return {"kernel_shape": tuple(a["kernel"]), "strides": tuple(a["stride"]), "pads": tuple(a["pad"]),
+                "ceil_mode": int(a["ceil"])}
+    if op.type == "Quant":
+        return {"data_bits": int(a["data_bits"])} if a else {}
+    return {}
+
+
+@dataclass(frozen=True)
+class ResourceRun:
+    outputs: list[np.ndarray]
+    tensors: dict[str, Tensor]
+
+
+def _spec(rec: TensorRecord) -> TensorSpec:
+    name = DTYPES[rec.dtype_code][1]
+    if name is None:
+        raise errors.UnsupportedAttribute(f"tensor {rec.index} ({rec.name}): dtype {rec.dtype}")
+    return TensorSpec.of(name, rec.exponent)
+
+
+def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: str | Profile | None = None, *,
+            quantize_inputs: bool = False, dequantize_outputs: bool = False) -> ResourceRun:
+    """Run ``res`` on ``inputs`` (arrays in IO order, or by input name)."""
+    if res.platform not in ("venus", "venusA", "arcs"):
+        raise errors.UnsupportedOnPlatform(f"the resource is for {res.platform}, which has no executor")
+    prof = get_profile(res.platform)
+    if platform is not None and get_profile(platform).name != prof.name:
+        raise errors.PlatformConflict(f"the resource is for {prof.name} but {get_profile(platform).name} was requested")
+    if res.shape_infer.dy_axes:
+        raise errors.UnsupportedModel("resources with dynamic shapes are not supported yet")
+    if isinstance(inputs, Mapping):
+        missing = [e.name for e in res.inputs if e.name not in inputs]
+        if missing or set(inputs) - {e.name for e in res.inputs}:
+            raise errors.BadArgument(f"inputs must be named {[e.name for e in res.inputs]}")
+        inputs = [inputs[e.name] for e in res.inputs]
+    inputs = list(inputs)
+    if len(inputs) != len(res.inputs):
+        raise errors.BadArgument(f"the resource has {len(res.inputs)} inputs, {len(inputs)} given")
+
+    arenas = {m.mem: bytearray(m.size) for m in res.memory if not m.shared}
+    mem = _Memory(res, arenas, {})
+    tensors: dict[str, Tensor] = {}
+    for entry, value in zip(res.inputs, inputs):
+        rec = res.tensors[entry.tensor]
+        spec = _spec(rec)
+        arr = np.asarray(value)
+        if quantize_inputs and arr.dtype.kind == "f" and spec.dtype.is_integer:
+            arr = quantize(arr.astype(np.float32), rec.exponent, spec.dtype)
+        if arr.dtype != spec.dtype.storage:
+            raise errors.InputDTypeMismatch(f"input {entry.name!r}: expected {spec.dtype}, got {arr.dtype}"
+                                            + (" (use --quantize-inputs)" if arr.dtype.kind == "f" else ""))
+        if tuple(arr.shape) != rec.shape:
+            raise errors.InputSizeMismatch(f"input {entry.name!r}: expected shape {list(rec.shape)}, got {list(arr.shape)}")
+        mem.put(rec, arr)
+        tensors[entry.name] = Tensor.of(arr, spec.dtype, spec.exponent)
+
+    dma = iter(res.dma)
+    for op in res.operators:
+        try:
+            _run_op(op, res, mem, prof, dma, tensors)
+        except errors.LunarefError as exc:
+            raise type(exc)(f"operator {op.index} ({op.type}): {exc}") from exc
+
+    outputs = []
+    for entry in res.outputs:
+        rec = res.tensors[entry.tensor]
+        arr = mem.get(rec)
+        if dequantize_outputs and rec.exponent is not None and arr.dtype.kind == "i":
+            arr = dequantize(arr, rec.exponent)
+        outputs.append(arr)
+    return ResourceRun(outputs, tensors)
+
+
+def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tensors: dict[str, Tensor]) -> None:
+    if op.type not in REGISTRY:
+        raise errors.UnsupportedOp(f"operator type {op.type} is not implemented yet")
+    recs = [res.tensors[i] for i in op.inputs]
+    if any(r.constant and not r.mem == "share" for r in recs[1:]) and op.type in _MAC_OPS and res.dma:
+        entry = next(dma, None)  # the executor's prefetch: one DMA entry per weight op, in order
+        if entry is not None:
+            mem.copy(res.tensors[entry.src_tensor], res.tensors[entry.dst_tensor], entry.size)
+    attrs = _attrs(op)
+    args: list[Tensor] = []
+    for k, rec in enumerate(recs):
+        data = mem.get(rec)
+        spec = _spec(rec)
+        exponent = spec.exponent
+        if op.type in _MAC_OPS and k == 1:
+            data = _weight(op, rec, data, recs, res, mem, attrs, prof)
+        if op.type in _MAC_OPS and k == 2 and exponent is None:
+            exponent = args[0].exponent + args[1].exponent
+        args.append(Tensor.of(data, spec.dtype, exponent, what=f"tensor {rec.index} ({rec.name})"))
+    outs = [_spec(res.tensors[i]) for i in op.outputs]
+    results = REGISTRY.get(op.type).run(args, outs, attrs, prof)
+    for i, t in zip(op.outputs, results):
+        rec = res.tensors[i]
+        mem.put(rec, t.data)
+        tensors[rec.name or str(i)] = Tensor.of(mem.get(rec), t.dtype, t.exponent)
+
+
+def _weight(op, rec, data, recs, res, mem, attrs, prof) -> np.ndarray:
+    """The exported weight of a MAC op, from its packed form (formats/resource.md §13)."""
+    if rec.layout == "NCHW" and (op.type != "LinearInt" or data.ndim == 2):
+        return data  # stored as exported (BatchNorm2dInt, unpacked weights)
+    x_shape = mem.shapes.get(recs[0].index, recs[0].shape)
+    out_rec = res.tensors[op.outputs[0]]
+    if op.type == "Conv2dInt":
+        kh, kw = attrs["kernel_shape"]
+        group = attrs["group"]
+        c, oc = x_shape[1], out_rec.shape[1]
+        if group > 1 and group == c == oc:
+            return weights.unpack_depthwise(data, c, kh, kw, prof)
+        return weights.unpack_conv(data, oc, c // group, kh, kw, prof)
+    if op.type == "LinearInt":
+        return weights.unpack_linear(data, out_rec.shape[-1], x_shape[-1], prof)
+    return data
+
+
+def run_resource(model: Any, inputs: Sequence[Any] | Mapping[str, Any], platform: str | None = None, *,
+                 intermediates: bool = False, quantize_inputs: bool = False, dequantize_outputs: bool = False,
+                 accept_zero_crc: bool = False):
+    """Run a thinker resource (path, bytes or :class:`Resource`) — see :func:`lunaref.run_resource`."""
+    res = model if isinstance(model, Resource) else read(model, accept_zero_crc=accept_zero_crc)
+    run = execute(res, inputs, platform, quantize_inputs=quantize_inputs, dequantize_outputs=dequantize_outputs)
+    return (run.outputs, run.tensors) if intermediates else run.outputs
