@@ -146,6 +146,29 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_pack(args: argparse.Namespace) -> int:
+    from .onnx_import import load_onnx
+    from .resource import Resource
+    from .resource.packer import pack
+    from .tensorio import write_files
+
+    model = _load_model(args.model)
+    if isinstance(model, Resource):
+        raise errors.BadArgument(f"{args.model!r} is already a thinker resource; pack takes an ONNX model")
+    result = pack(model, args.platform, keep_quant=args.keep_quant, share_limit=args.ramsize)
+    if args.report:
+        totals: dict[tuple[str, str], int] = {}
+        print(f"{'tensor':<40} {'mem':<6} {'storage':<9} {'offset':>9} {'bytes':>9}")
+        for row in result.report:
+            print(f"{row['tensor']:<40.40} {row['mem']:<6} {row['storage']:<9} {row['offset']:>9} {row['size']:>9}")
+            key = (row["mem"], row["storage"])
+            totals[key] = totals.get(key, 0) + row["size"]
+        for m in result.resource.memory:
+            print(f"total {m.mem:<6} {'parameters' if m.shared else 'arena':<10} {m.size:>9} bytes")
+    write_files([(args.output, result.data)])
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -181,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="resource: return integer outputs as float32 (value × 2^-exponent)")
     run.add_argument("--accept-zero-crc", action="store_true", help="resource: accept a CRC field of 0, as thinker does")
     run.set_defaults(func=_cmd_run)
+
+    pk = sub.add_parser("pack", help="pack an ONNX model into a thinker resource (model.bin)",
+                        description="Pack MODEL as thinker's packer does: Quant/Dequant removal, Conv+Relu fusion, "
+                                    "weight layouts per platform, a memory plan within the platform's limits, "
+                                    "the DMA list and debug names (spec/formats/packing.md).")
+    pk.add_argument("model", metavar="MODEL.onnx")
+    pk.add_argument("-p", "--platform", help="venus, venusA or arcs (required unless the model names one)")
+    pk.add_argument("-o", "--output", required=True, metavar="model.bin")
+    pk.add_argument("--keep-quant", action="store_true", help="keep the leading Quant and trailing Dequant")
+    pk.add_argument("--report", action="store_true", help="print memory use per tensor and in total")
+    pk.add_argument("--ramsize", type=_int, metavar="BYTES",
+                    help="share-memory budget (default: venus 655360, venusA and arcs 393216)")
+    pk.set_defaults(func=_cmd_pack)
 
     ins = sub.add_parser("inspect", help="describe a thinker resource (model.bin): header, sections, memory, "
                                         "tensors, operators, IO", description="Read and check a thinker resource "

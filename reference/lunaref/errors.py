@@ -155,6 +155,10 @@ class UnsupportedOnPlatform(UnsupportedError):
     """An op, or a dtype combination of a primitive or op, that the platform profile does not have."""
 
 
+class MemoryLimitExceeded(UnsupportedError):
+    """A memory plan needs more share memory or PSRAM than the platform allows."""
+
+
 class ShiftOutOfRange(RequireError):
     """A LUNA shift argument is negative (LUNA shifts are unsigned)."""
 

@@ -53,6 +53,9 @@ class Node:
     attrs: Mapping[str, Any]
     out_specs: tuple[TensorSpec, ...]
     source: str = ""  # where it came from, for messages: e.g. "linger::QConv2d"
+    #: Informational attributes of the source node that do not change the arithmetic but are recorded
+    #: in a resource (``quant_mode``, ``platform_quant``: the rounding selector thinker writes and ignores).
+    info: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

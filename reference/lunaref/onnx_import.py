@@ -208,8 +208,11 @@ class _Importer:
                 raise errors.MalformedOnnx(f"node {node.name!r}: tensor {name!r} is produced twice")
             self.specs[name] = s
         src = f"{node.domain}::{node.op_type}" if node.domain else node.op_type
+        info = {a.name: self.helper.get_attribute_value(a) for a in node.attribute
+                if a.name in ("quant_mode", "platform_quant")}
+        info = {k: v.decode("utf-8", "replace") if isinstance(v, bytes) else v for k, v in info.items()}
         self.nodes.append(Node(node.name or node.output[0], op, tuple(inputs), tuple(node.output),
-                               attrs, tuple(outs), src))
+                               attrs, tuple(outs), src, info))
 
     def inputs(self, node, lo: int, hi: int) -> list[str]:
         n = len(node.input)
@@ -252,7 +255,9 @@ class _Importer:
         platform = get_profile(platforms.pop()).name if platforms else None
         return Graph(
             inputs=tuple(ValueInfo(n, get_dtype(k), None, s) for n, k, s in graph_inputs),
-            outputs=tuple(outputs), constants=dict(self.constants), nodes=tuple(self.nodes),
+            # constants in file order: initializers, then Constant nodes (the packer's tensor order)
+            outputs=tuple(outputs), constants={k: self.constants[k] for k in self.raw if k in self.constants},
+            nodes=tuple(self.nodes),
             platform=platform, dialect=self.dialect, specs=dict(self.specs))
 
 

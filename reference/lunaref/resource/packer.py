@@ -1,0 +1,315 @@
+"""``lunaref pack``: an imported ONNX graph as a thinker resource (spec/formats/packing.md).
+
+What thinker's packer does that changes the bytes, in this order:
+
+1. **Quant/Dequant removal** (unless kept): a Quant fed by a graph input is dropped and the input takes
+   its dtype and exponent; a Dequant producing a graph output is dropped and the output is its integer
+   input.
+2. **Conv + Relu fusion**: a Relu that is the only consumer of a Conv2dInt becomes the conv's
+   ``act_type`` (the fused output keeps the Relu's name).
+3. **Tensor list**: graph inputs, constants in file order (initializers, then Constant nodes), activations
+   in op order, then the
+   DMA buffers.  Constants go to one PSRAM parameter blob; activations to share memory, or PSRAM when one
+   is larger than the threshold.
+4. **Weights** re-laid per platform (formats/resource.md §13); attribute structs (§6.2).
+5. **Memory plan**: lifetimes over the op order, offsets by first fit (any non-overlapping plan is valid;
+   this one is not tpacker's, see formats/packing.md), checked against the platform's limits.
+6. **DMA list** for weight ops whose constants are not in share memory, alternating two buffers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .. import errors
+from ..graph import Graph, Node
+from ..platforms import Profile, profile as get_profile
+from ..tensor import Tensor, TensorSpec
+from . import weights
+from .layout import ATTR_STRUCTS, PLATFORM_CODES
+from .reader import DMAEntry, Header, IOEntry, Memory, Operator, Parameter, Resource, ShapeInfer, TensorRecord
+from .writer import align, write
+
+__all__ = ["pack", "PackResult", "SHARE_MEMORY_LIMIT", "PSRAM_LIMIT", "PSRAM_THRESHOLD"]
+
+#: tpacker's default share-memory budget (``--ramsize``) per platform, bytes.
+SHARE_MEMORY_LIMIT = {"venus": 640 * 1024, "venusA": 384 * 1024, "arcs": 384 * 1024}
+#: tpacker's PSRAM budget and the activation size above which an activation goes to PSRAM.
+PSRAM_LIMIT = 8 * 1024 * 1024
+PSRAM_THRESHOLD = 640 * 1024
+
+_CODES = {"float32": 0x6604, "int8": 0x6901, "int16": 0x6902, "int32": 0x6904, "int64": 0x6908}
+_THINKER_NAMES = {0x6604: "Float32", 0x6901: "Int8", 0x6902: "Int16", 0x6904: "Int32", 0x6908: "Int64"}
+#: Ops whose constants (weight, bias) are prefetched by DMA when they are not in share memory.
+_DMA_OPS = {"Conv2dInt", "LinearInt"}
+_ROUND_METHOD = {"floor": 0, "floor_add": 1, "round": 2, "ceil": 3}
+_QUANT_TYPE = {"qshift_quant": 0, "qmax_quant": 1, "tf_quant": 2, "normal_quant": 3, "luna_quant": 4}
+
+
+@dataclass(frozen=True)
+class PackResult:
+    resource: Resource
+    data: bytes
+    report: list[dict[str, Any]]       # one row per tensor: name, mem, storage, offset, size
+
+
+# ----------------------------------------------------------------------------------------------
+# graph rewrites
+# ----------------------------------------------------------------------------------------------
+
+def _rewrite(graph: Graph, keep_quant: bool):
+    nodes = list(graph.nodes)
+    inputs = {i.name: i for i in graph.inputs}
+    rename: dict[str, str] = {}
+    in_specs = {i.name: TensorSpec(i.dtype, i.exponent) for i in graph.inputs}
+    out_names = [o.name for o in graph.outputs]
+    if not keep_quant:
+        consumers: dict[str, list[Node]] = {}
+        for n in nodes:
+            for t in n.inputs:
+                consumers.setdefault(t, []).append(n)
+        for n in list(nodes):
+            if n.op == "Quant" and n.inputs[0] in inputs and len(consumers[n.inputs[0]]) == 1:
+                nodes.remove(n)
+                rename[n.outputs[0]] = n.inputs[0]
+                in_specs[n.inputs[0]] = n.out_specs[0]
+        for n in list(nodes):
+            if n.op == "Dequant" and n.outputs[0] in out_names:
+                nodes.remove(n)
+                out_names[out_names.index(n.outputs[0])] = n.inputs[0]
+    nodes = [replace(n, inputs=tuple(rename.get(t, t) for t in n.inputs)) for n in nodes]
+    # Conv + Relu fusion
+    uses: dict[str, int] = {}
+    for n in nodes:
+        for t in n.inputs:
+            uses[t] = uses.get(t, 0) + 1
+    fused: list[Node] = []
+    skip: set[int] = set()
+    for i, n in enumerate(nodes):
+        if i in skip:
+            continue
+        nxt = nodes[i + 1] if i + 1 < len(nodes) else None
+        if (n.op == "Conv2dInt" and n.attrs.get("act", "none") == "none" and nxt is not None and nxt.op == "Relu"
+                and nxt.inputs[0] == n.outputs[0] and uses.get(n.outputs[0], 0) == 1 and n.outputs[0] not in out_names):
+            fused.append(replace(n, outputs=nxt.outputs, attrs={**n.attrs, "act": "relu"}))
+            skip.add(i + 1)
+        else:
+            fused.append(n)
+    return fused, in_specs, out_names
+
+
+# ----------------------------------------------------------------------------------------------
+
+def _quant_type(node: Node, prof: Profile) -> int:
+    info = node.info
+    if node.op == "Quant":
+        return _QUANT_TYPE.get(str(info.get("platform_quant", "qmax_quant")), 1)
+    if prof.name in ("arcs", "venusA"):
+        return _ROUND_METHOD.get(str(info.get("quant_mode", "floor_add")), 1)
+    return _QUANT_TYPE.get(str(info.get("platform_quant", "luna_quant")), 4)
+
+
+def _attr_bytes(node: Node, prof: Profile) -> bytes:
+    a = node.attrs
+    if node.op == "Conv2dInt":
+        (kh, kw), (sh, sw), (dh, dw) = a["kernel_shape"], a["strides"], a["dilations"]
+        fields = {"dilation": [dh, dw, 0], "kernel": [kh, kw, 0], "pad": list(a["pads"]) + [0, 0],
+                  "stride": [sh, sw, 0], "group": a["group"], "layout": 0, "quant_type": _quant_type(node, prof),
+                  "act_type": 1 if a.get("act") == "relu" else 0}
+    elif node.op == "LinearInt":
+        fields = {"alpha": 0.0, "beta": 0.0, "transA": 0, "transB": 0, "quant_type": _quant_type(node, prof)}
+    elif node.op in ("MaxPool", "AvgPool2dInt"):
+        k = tuple(a["kernel_shape"])
+        fields = {"ceil": int(a.get("ceil_mode", 0)), "kernel": list(k), "stride": list(a.get("strides", k)),
+                  "pad": list(a.get("pads", (0, 0, 0, 0))), "layout": 0, "quant_type": 0}
+    elif node.op == "Quant":
+        fields = {"data_bits": int(a.get("data_bits", 8)), "quant_type": _quant_type(node, prof)}
+    elif node.op == "Requant":
+        return b""   # tpacker's blob needs data_bits/o_bits from the ONNX; written empty here
+    else:
+        return b""   # tpacker writes no attributes for Dequant, iqAdd, BatchNorm2dInt, Relu, Reshape, Flatten
+    return ATTR_STRUCTS[node.op].encode(fields)
+
+
+def _packed_weight(node: Node, w: Tensor, prof: Profile) -> tuple[np.ndarray, str]:
+    data = w.data
+    if node.op == "Conv2dInt":
+        group = node.attrs.get("group", 1)
+        oc = data.shape[0]
+        if group > 1 and group == oc and data.shape[1] == 1:
+            return weights.pack_depthwise(data, prof), ("NHWC16" if prof.depthwise_layout == "C16" else "NHWC8")
+        if group != 1:
+            raise errors.UnsupportedAttribute(f"node {node.name!r}: grouped convolutions (group {group}) are not "
+                                              "packed yet (tpacker splits them into group-1 convolutions)")
+        return weights.pack_conv(data, prof), "NHWC8"
+    if node.op == "LinearInt":
+        return weights.pack_linear(data, prof), ("NCWH" if prof.linear_weight_transposed else "NCHW")
+    return data, "NCHW"
+
+
+def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
+         share_limit: int | None = None) -> PackResult:
+    """Pack ``graph`` for ``platform`` (or the graph's own); see the module docstring."""
+    prof = graph.resolve_platform(platform)
+    if prof.name not in PLATFORM_CODES.values():
+        raise errors.UnsupportedOnPlatform(f"no resource platform code for {prof.name}")
+    nodes, in_specs, out_names = _rewrite(graph, keep_quant)
+    for n in nodes:
+        if n.op == "Requant":
+            raise errors.UnsupportedOp(f"node {n.name!r}: packing Requant is not supported yet")
+
+    # shapes: run the graph once on zeros (shapes come from the ops, not from the file)
+    from ..graph import evaluate
+    zeros = [np.zeros([d or 1 for d in (i.shape or ())], dtype=i.dtype.storage) for i in graph.inputs]
+    values = evaluate(graph, zeros, prof)
+    shapes = {k: v.shape for k, v in values.items()}
+
+    # tensor list: inputs, constants (first use), activations (op order)
+    order: list[str] = [i.name for i in graph.inputs]
+    used = {t for n in nodes for t in n.inputs}
+    constants = [t for t in graph.constants if t in used]   # file order: initializers, then Constant nodes
+    order += constants
+    for n in nodes:
+        for t in n.outputs:
+            if t not in order:
+                order.append(t)
+    index = {name: i for i, name in enumerate(order)}
+
+    # constants: packed data in one PSRAM blob, in tensor-list order
+    packed: dict[str, tuple[np.ndarray, str, int | None, str]] = {}
+    for n in nodes:
+        for k, t in enumerate(n.inputs):
+            if t not in graph.constants or t in packed:
+                continue
+            c = graph.constants[t]
+            if k == 1 and n.op in ("Conv2dInt", "LinearInt"):
+                arr, layout = _packed_weight(n, c, prof)
+            else:
+                arr, layout = c.data, "NCHW"
+            # tpacker records Conv2dInt and LinearInt biases as "no scale" (the executor derives e(X) + e(W))
+            exponent = None if (k == 2 and n.op in ("Conv2dInt", "LinearInt")) else c.exponent
+            packed[t] = (np.ascontiguousarray(arr), layout, exponent, c.dtype.name)
+    blob = b""
+    const_offset: dict[str, int] = {}
+    for t in constants:
+        arr = packed[t][0]
+        const_offset[t] = len(blob)
+        raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+        blob += raw + b"\0" * (align(len(raw)) - len(raw))
+
+    # activation placement and lifetimes
+    def nbytes(name: str) -> int:
+        spec = in_specs.get(name) or graph.specs[name]
+        return int(np.prod(shapes[name], dtype=np.int64)) * spec.dtype.storage.itemsize
+
+    last = len(nodes) - 1
+    life: dict[str, list[int]] = {}
+    for i, n in enumerate(nodes):
+        for t in n.outputs:
+            life[t] = [i, i]
+        for t in n.inputs:
+            if t and t not in graph.constants:
+                life.setdefault(t, [0, 0])
+                life[t][1] = max(life[t][1], i)
+    for name in out_names:
+        life[name][1] = last
+
+    # DMA buffers: the weight ops with non-share constants alternate between two buffers
+    dma_ops = [n for n in nodes if n.op in _DMA_OPS and any(t in graph.constants for t in n.inputs)]
+    dma_size = [0, 0]
+    for j, n in enumerate(dma_ops):
+        size = sum(align(packed[t][0].nbytes) for t in n.inputs if t in graph.constants)
+        dma_size[j % 2] = max(dma_size[j % 2], size)
+    dma_names = [f"dma_buffer{k + 1}" for k in range(2) if dma_size[k] and (k == 0 or len(dma_ops) > 1)]
+    for k, name in enumerate(dma_names):
+        order.append(name)
+        index[name] = len(order) - 1
+        life[name] = [0, last]
+
+    sizes = {t: (nbytes(t) if t not in dma_names else dma_size[dma_names.index(t)]) for t in life}
+    mem_of = {t: ("psram" if sizes[t] > PSRAM_THRESHOLD else "share") for t in life}
+    offsets, arena = _plan(life, sizes, mem_of)
+    limit = SHARE_MEMORY_LIMIT[prof.name] if share_limit is None else share_limit
+    for mem, cap in (("share", limit), ("psram", PSRAM_LIMIT)):
+        if arena.get(mem, 0) > cap:
+            worst = max((t for t in life if mem_of[t] == mem), key=lambda t: offsets[t] + align(sizes[t]))
+            raise errors.MemoryLimitExceeded(
+                f"{mem} memory: the plan needs {arena[mem]} bytes, {prof.name} allows {cap}; tensor {worst!r} "
+                f"({align(sizes[worst])} bytes at offset {offsets[worst]}) ends at {offsets[worst] + align(sizes[worst])}")
+
+    # records
+    dequantized = {t for n in nodes if n.op == "Dequant" for t in n.outputs}
+    records = []
+    for name in order:
+        i = index[name]
+        if name in graph.constants:
+            arr, layout, exponent, dt = packed[name]
+            records.append(TensorRecord(i, name, "psram", _CODES[dt], _THINKER_NAMES[_CODES[dt]], 0,
+                                        float(-1 if exponent is None else exponent), exponent, 0, tuple(arr.shape),
+                                        const_offset[name], layout))
+            continue
+        if name in dma_names:
+            code, exponent, shape = _CODES["int8"], None, (sizes[name],)
+        else:
+            spec = in_specs.get(name) or graph.specs[name]
+            code, exponent, shape = _CODES[spec.dtype.name], spec.exponent, tuple(shapes[name])
+        scale = float(-1 if exponent is None else exponent)
+        if name in dequantized:
+            scale = 1.0  # tpacker's convention for a Dequant's float output (read as "no exponent")
+        records.append(TensorRecord(i, name, mem_of[name], code, _THINKER_NAMES[code], 1, scale, exponent, 0,
+                                    shape, offsets[name], "NCHW"))
+
+    operators, dma = [], []
+    for k, n in enumerate(nodes):
+        temps: tuple[int, ...] = ()
+        if n in dma_ops:
+            j = dma_ops.index(n)
+            buf = dma_names[j % 2] if len(dma_names) > 1 else dma_names[0]
+            temps = (index[buf],)
+            consts = [t for t in n.inputs if t in graph.constants]
+            dma.append(DMAEntry("psram", 0, "share", 0, index[consts[0]], index[buf],
+                                sum(align(packed[t][0].nbytes) for t in consts)))
+        blob_attrs = _attr_bytes(n, prof)
+        padded = blob_attrs + b"\0" * (align(16 + len(blob_attrs)) - 16 - len(blob_attrs))
+        operators.append(Operator(k, n.op, None, padded, tuple(index[t] for t in n.inputs if t),
+                                  tuple(index[t] for t in n.outputs), temps))
+
+    memory = [Memory(0, len(blob), "psram", True)] if blob else []
+    for mem in ("share", "psram"):
+        if arena.get(mem):
+            memory.append(Memory(len(memory), arena[mem], mem, False))
+    code = {v: k for k, v in PLATFORM_CODES.items()}[prof.name]
+    res = Resource(
+        header=Header("thinker10", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, code, 0),
+        memory=tuple(memory), tensors=tuple(records), operators=tuple(operators),
+        inputs=tuple(IOEntry(i.name, index[i.name]) for i in graph.inputs),
+        outputs=tuple(IOEntry(name, index[name]) for name in out_names),
+        parameters=(Parameter("psram", 0, 0, len(blob)),) if blob else (),
+        shape_infer=ShapeInfer((), None, ()), debug_names=tuple(order), dma=tuple(dma), data=blob)
+    data = write(res)
+    report = [{"tensor": r.name, "mem": r.mem, "storage": "constant" if r.constant else "runtime",
+               "offset": r.offset, "size": align(r.nbytes)} for r in records]
+    from .reader import read
+    return PackResult(read(data), data, report)
+
+
+def _plan(life: dict[str, list[int]], sizes: dict[str, int], mem_of: dict[str, str]):
+    """First-fit offsets: tensors by decreasing size, each at the lowest offset free during its lifetime."""
+    offsets: dict[str, int] = {}
+    arena: dict[str, int] = {}
+    placed: dict[str, list[tuple[int, int, int, int]]] = {}
+    for t in sorted(life, key=lambda t: (-align(sizes[t]), t)):
+        mem, size, (b, e) = mem_of[t], align(sizes[t]), life[t]
+        busy = sorted((o, o + s) for (o, s, lb, le) in placed.get(mem, []) if not (le < b or e < lb))
+        offset = 0
+        for lo, hi in busy:
+            if offset + size <= lo:
+                break
+            offset = max(offset, hi)
+        offsets[t] = offset
+        placed.setdefault(mem, []).append((offset, size, b, e))
+        arena[mem] = max(arena.get(mem, 0), offset + size)
+    return offsets, arena
