@@ -47,7 +47,7 @@ def sample(platform: str = "venusA", dynamic: bool = False) -> bytes:
     )
     shape = ShapeInfer((), None, ())
     if dynamic:
-        graph = ScalarGraph(inputs=(2,), outputs=(5,), input_names=("T",), scalars=(4.0, 0.25, 0, 0, 0, 0),
+        graph = ScalarGraph(inputs=(2,), outputs=(5, 5, 5), input_names=("T",), scalars=(4.0, 0.25, 0, 0, 0, 0),
                             nodes=((2, (1, 2), 3), (5, (3,), 4), (2, (0, 4), 5)))
         shape = ShapeInfer((DyAxis(0, 3, 0),), graph, ((0, 3), (3, 3), (4, 3)))
     header = Header("thinker10", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, PLATFORM_CODE[platform], 0)

@@ -164,9 +164,9 @@ def test_bit_flip_without_crc_fix_is_a_crc_error():
 
 
 DYNAMIC_CORPUS = [
-    # shape section: header 32, one axis at 32, graph at 48: header 16, 1 input, 1 output, a 32-byte name,
-    # 6 scalars, 3 node sizes (12 bytes), so node 0 (its op code first) starts at 48 + 116 = 164
-    ("scalar graph op code", 164, "<i", 12, "op code 12"),
+    # shape section: header 32, one axis at 32, graph at 48: header 16, 1 input, 3 outputs, a 32-byte name,
+    # 6 scalars, 3 node sizes (12 bytes), so node 0 (its op code first) starts at 48 + 124 = 172
+    ("scalar graph op code", 172, "<i", 12, "op code 12"),
     ("dynamic axis tensor", 32, "<H", 500, "tensor id 500"),
     ("scalar graph counts", 48, "<i", -1, "do not fit"),
 ]

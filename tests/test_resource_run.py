@@ -82,8 +82,29 @@ def test_execute_errors():
         lunaref.run_resource(data, [np.zeros((1, 1, 4, 4), np.int8)])
     with pytest.raises(errors.BadArgument):
         lunaref.run_resource(data, [x, x])
-    with pytest.raises(errors.UnsupportedModel):
-        lunaref.run_resource(sample("arcs", dynamic=True), [x])
+
+
+def test_dynamic_shapes_through_the_shape_program():
+    # the sample's program sets the width of input, conv output and relu output to 4·floor(T/4)
+    dynamic, static = sample("venusA", dynamic=True), sample("venusA")
+    x = (np.arange(64).reshape(1, 1, 8, 8) % 9 - 4).astype(np.int8)
+    (full,) = lunaref.run_resource(dynamic, [x])
+    assert np.array_equal(full, lunaref.run_resource(static, [x])[0])
+    narrow = np.ascontiguousarray(x[..., :4])
+    (y,) = lunaref.run_resource(dynamic, [narrow])
+    assert y.shape == (1, 2, 8, 4)
+    from lunaref import Tensor, TensorSpec
+    from lunaref.ops import REGISTRY
+    res = resource.read(static)
+    w = np.frombuffer(res.constant_bytes(res.tensors[1]), np.int8).reshape(2, 1, 3, 3)
+    conv = REGISTRY.get("Conv2dInt").run(
+        [Tensor.of(narrow, "int8", 7), Tensor.of(w, "int8", 6), Tensor.of(np.array([100, -100]), "int32", 13)],
+        [TensorSpec.of("int8", 5)], {"kernel_shape": (3, 3), "pads": (1, 1, 1, 1)}, "venusA")[0]
+    assert np.array_equal(y, np.maximum(conv.data, 0))
+    with pytest.raises(errors.InputSizeMismatch, match=r"expected shape \[1, 1, 8, 4\]"):
+        lunaref.run_resource(dynamic, [np.zeros((1, 1, 8, 5), np.int8)])   # T = 5 gives width 4
+    with pytest.raises(errors.InputSizeMismatch, match="more than its planned"):
+        lunaref.run_resource(dynamic, [np.zeros((1, 1, 8, 12), np.int8)])
 
 
 def test_cli_runs_a_resource(tmp_path):

@@ -139,10 +139,6 @@ class InvalidScale(FormatError):
     """A scale attribute is not an exact power of two (LUNA scales are 2^e)."""
 
 
-class UnsupportedModel(UnsupportedError):
-    """A model of a kind lunaref recognises but cannot run (yet), e.g. a thinker resource."""
-
-
 class UnsupportedOp(UnsupportedError):
     """An op type lunaref does not implement (in that dialect)."""
 

@@ -123,8 +123,6 @@ def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: 
     prof = get_profile(res.platform)
     if platform is not None and get_profile(platform).name != prof.name:
         raise errors.PlatformConflict(f"the resource is for {prof.name} but {get_profile(platform).name} was requested")
-    if res.shape_infer.dy_axes:
-        raise errors.UnsupportedModel("resources with dynamic shapes are not supported yet")
     if isinstance(inputs, Mapping):
         missing = [e.name for e in res.inputs if e.name not in inputs]
         if missing or set(inputs) - {e.name for e in res.inputs}:
@@ -135,8 +133,7 @@ def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: 
         raise errors.BadArgument(f"the resource has {len(res.inputs)} inputs, {len(inputs)} given")
 
     arenas = {m.mem: bytearray(m.size) for m in res.memory if not m.shared}
-    mem = _Memory(res, arenas, {})
-    tensors: dict[str, Tensor] = {}
+    arrays = []
     for entry, value in zip(res.inputs, inputs):
         rec = res.tensors[entry.tensor]
         spec = _spec(rec)
@@ -146,9 +143,17 @@ def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: 
         if arr.dtype != spec.dtype.storage:
             raise errors.InputDTypeMismatch(f"input {entry.name!r}: expected {spec.dtype}, got {arr.dtype}"
                                             + (" (use --quantize-inputs)" if arr.dtype.kind == "f" else ""))
-        if tuple(arr.shape) != rec.shape:
-            raise errors.InputSizeMismatch(f"input {entry.name!r}: expected shape {list(rec.shape)}, got {list(arr.shape)}")
+        arrays.append(arr)
+    dims = infer_shapes(res, [a.shape for a in arrays])
+    mem = _Memory(res, arenas, dict(dims))
+    tensors: dict[str, Tensor] = {}
+    for entry, arr in zip(res.inputs, arrays):
+        rec = res.tensors[entry.tensor]
+        want = dims.get(rec.index, rec.shape)
+        if tuple(arr.shape) != tuple(want):
+            raise errors.InputSizeMismatch(f"input {entry.name!r}: expected shape {list(want)}, got {list(arr.shape)}")
         mem.put(rec, arr)
+        spec = _spec(rec)
         tensors[entry.name] = Tensor.of(arr, spec.dtype, spec.exponent)
 
     dma = iter(res.dma)
@@ -168,6 +173,73 @@ def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: 
     return ResourceRun(outputs, tensors)
 
 
+_SCALAR_OPS = {
+    1: lambda v: sum(v[1:], v[0]),
+    2: lambda v: math.prod(v[1:], start=v[0]),
+    3: lambda v: _fold(lambda a, b: a / b, v),
+    4: lambda v: _fold(lambda a, b: a ** b, v),
+    5: lambda v: float(math.floor(v[0])),
+    6: lambda v: float(math.ceil(v[0])),
+    7: lambda v: math.sqrt(v[0]),
+    8: lambda v: min(v),
+    9: lambda v: max(v),
+}
+
+
+def _fold(f, values):
+    acc = values[0]
+    for v in values[1:]:
+        acc = f(acc, v)
+    return acc
+
+
+def infer_shapes(res: Resource, input_shapes: Sequence[tuple[int, ...]]) -> dict[int, tuple[int, ...]]:
+    """Current dims of every tensor the shape-inference program updates (formats/resource.md §9).
+
+    Each dynamic axis reads its extent from the given input shape; axes bound to one symbol must agree.
+    The scalar graph is evaluated in double precision; pair ``k`` sets ``dims[dim] = uint32(value + 0.5)``.
+    """
+    si = res.shape_infer
+    if si.empty:
+        return {}
+    g = si.graph
+    if g is None:
+        raise errors.MalformedResource("shape-inference section without a scalar graph")
+    scalars = list(g.scalars)
+    bound: dict[int, int] = {}
+    by_tensor = {e.tensor: k for k, e in enumerate(res.inputs)}
+    for axis in si.dy_axes:
+        if axis.tensor not in by_tensor:
+            raise errors.MalformedResource(f"dynamic axis on tensor {axis.tensor}, which is not a graph input")
+        shape = input_shapes[by_tensor[axis.tensor]]
+        if axis.dim >= len(shape) or axis.scalar_input >= len(g.inputs):
+            raise errors.InputSizeMismatch(f"dynamic axis {axis.dim} of input tensor {axis.tensor} does not exist")
+        extent = int(shape[axis.dim])
+        if bound.setdefault(axis.scalar_input, extent) != extent:
+            raise errors.InputSizeMismatch(f"dynamic axes bound to {g.input_names[axis.scalar_input]!r} disagree "
+                                           f"({bound[axis.scalar_input]} vs {extent})")
+        scalars[g.inputs[axis.scalar_input]] = float(extent)
+    for op, ins, out in g.nodes:
+        try:
+            scalars[out] = float(_SCALAR_OPS[op]([scalars[i] for i in ins]))
+        except (ZeroDivisionError, OverflowError, ValueError):
+            raise errors.InputSizeMismatch(f"the shape program fails for these input shapes (op {op})") from None
+    dims: dict[int, list[int]] = {}
+    for k, (tensor, dim) in enumerate(si.pairs):
+        if k >= len(g.outputs):
+            raise errors.MalformedResource(f"tensor/dim pair {k} has no scalar-graph output")
+        cur = dims.setdefault(tensor, list(res.tensors[tensor].shape))
+        if dim >= len(cur):
+            raise errors.MalformedResource(f"tensor/dim pair {k}: tensor {tensor} has no dim {dim}")
+        value = scalars[g.outputs[k]] + 0.5
+        cur[dim] = int(value) if math.isfinite(value) and value > 0 else 0
+    for tensor, shape in dims.items():
+        if math.prod(shape) > math.prod(res.tensors[tensor].shape):
+            raise errors.InputSizeMismatch(f"tensor {tensor} would need {shape}, more than its planned "
+                                           f"{list(res.tensors[tensor].shape)}")
+    return {t: tuple(d) for t, d in dims.items()}
+
+
 def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tensors: dict[str, Tensor]) -> None:
     if op.type not in REGISTRY:
         raise errors.UnsupportedOp(f"operator type {op.type} is not implemented yet")
@@ -179,6 +251,11 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
     attrs = _attrs(op)
     args: list[Tensor] = []
     for k, rec in enumerate(recs):
+        if op.type == "Reshape" and k == 1:  # thinker takes the extent from the output tensor's (current) shape
+            out_rec = res.tensors[op.outputs[0]]
+            shape = mem.shapes.get(out_rec.index, out_rec.shape)
+            args.append(Tensor.of(np.array(shape, dtype=np.int64), "int64"))
+            continue
         data = mem.get(rec)
         spec = _spec(rec)
         exponent = spec.exponent
