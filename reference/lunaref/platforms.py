@@ -54,6 +54,9 @@ class Profile:
     depthwise_layout: str
     #: LinearInt weights are stored transposed (``[K][N]``, layout NCWH) on this platform.
     linear_weight_transposed: bool
+    #: Which linger attribute the packer records as an op's ``quant_type`` rounding selector:
+    #: "quant_mode" (RoundMethod, arcs and venusA) or "platform_quant" (QuantType, venus).
+    rounding_selector: str
 
     def __str__(self) -> str:
         return self.name
@@ -68,21 +71,24 @@ PROFILES: dict[str, Profile] = {
                 mean_pool_out=frozenset({"int8", "int16"}), conv_max_kernel=5, conv_max_pad=4,
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1}),
                 div_product_bits=53, div_negative_shift_is_zero=True, conv_weight_group=2,
-                depthwise_layout="C16", linear_weight_transposed=True),
+                depthwise_layout="C16", linear_weight_transposed=True,
+                rounding_selector="platform_quant"),
         # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
         Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64)),
                 matmul_types=_pairs((8, 16, 32), (8, 16, 32)), conv_out=frozenset({"int8", "int16", "int32"}),
                 mean_pool_out=frozenset({"int8", "int16", "int32"}), conv_max_kernel=12, conv_max_pad=11,
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
                 div_product_bits=None, div_negative_shift_is_zero=False, conv_weight_group=4,
-                depthwise_layout="KH2", linear_weight_transposed=False),
+                depthwise_layout="KH2", linear_weight_transposed=False,
+                rounding_selector="quant_mode"),
         # arcs: luna_<op>_i{8,32}i{8,32}o{8,32}: no 16-bit forms.
         Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32)),
                 matmul_types=_pairs((8, 32), (8, 32)), conv_out=frozenset({"int8", "int32"}),
                 mean_pool_out=frozenset({"int8", "int32"}), conv_max_kernel=12, conv_max_pad=11,
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
                 div_product_bits=53, div_negative_shift_is_zero=False, conv_weight_group=2,
-                depthwise_layout="C8", linear_weight_transposed=False),
+                depthwise_layout="C8", linear_weight_transposed=False,
+                rounding_selector="quant_mode"),
     )
 }
 

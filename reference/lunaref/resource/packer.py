@@ -107,7 +107,7 @@ def _quant_type(node: Node, prof: Profile) -> int:
     info = node.info
     if node.op == "Quant":
         return _QUANT_TYPE.get(str(info.get("platform_quant", "qmax_quant")), 1)
-    if prof.name in ("arcs", "venusA"):
+    if prof.rounding_selector == "quant_mode":
         return _ROUND_METHOD.get(str(info.get("quant_mode", "floor_add")), 1)
     return _QUANT_TYPE.get(str(info.get("platform_quant", "luna_quant")), 4)
 
