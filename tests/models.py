@@ -80,7 +80,7 @@ def rshift(v: int, s: int) -> int:
 
 def conv2d_model(x, w, b, strides, pads, dilations, group, shift, bits, relu):
     """spec/ops/conv2dint.md, element by element (x, w nested lists NCHW / OIHW)."""
-    n_, c_, h_, w_ = len(x), len(x[0]), len(x[0][0]), len(x[0][0][0])
+    n_, h_, w_ = len(x), len(x[0][0]), len(x[0][0][0])
     oc_, cg, kh_, kw_ = len(w), len(w[0]), len(w[0][0]), len(w[0][0][0])
     (sh, sw), (pt, pl, pb, pr), (dh, dw) = strides, pads, dilations
     oh = (h_ + pt + pb - ((kh_ - 1) * dh + 1)) // sh + 1

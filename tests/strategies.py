@@ -124,7 +124,6 @@ def batchnorm_case(draw):
 @st.composite
 def iqadd_case(draw):
     t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
-    d = dtype(t)
     shape = (draw(st.integers(1, 6)),)
     a = draw(st.lists(_int_values(t), min_size=shape[0], max_size=shape[0]))
     b = draw(st.lists(_int_values(t), min_size=shape[0], max_size=shape[0]))

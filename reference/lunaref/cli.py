@@ -95,7 +95,7 @@ def _resource_inputs(res, quantize_inputs: bool):
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .graph import ValueInfo, evaluate
+    from .graph import evaluate
     from .resource import Resource
     from .resource.executor import execute
     from .tensorio import array_bytes, dump_files, read_input, write_files
@@ -147,7 +147,6 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_pack(args: argparse.Namespace) -> int:
-    from .onnx_import import load_onnx
     from .resource import Resource
     from .resource.packer import pack
     from .tensorio import write_files

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import errors
 from ..graph import Graph, Node
-from ..platforms import Profile, profile as get_profile
+from ..platforms import Profile
 from ..tensor import Tensor, TensorSpec
 from . import weights
 from .layout import ATTR_STRUCTS, PLATFORM_CODES
