@@ -12,8 +12,8 @@ What thinker's packer does that changes the bytes, in this order:
    DMA buffers.  Constants go to one PSRAM parameter blob; activations to share memory, or PSRAM when one
    is larger than the threshold.
 4. **Weights** re-laid per platform (formats/resource.md §13); attribute structs (§6.2).
-5. **Memory plan**: lifetimes over the op order, offsets by first fit (any non-overlapping plan is valid;
-   this one is not tpacker's, see formats/packing.md), checked against the platform's limits.
+5. **Memory plan**: lifetimes over the op order, a workspace sized as tpacker sizes it, and tpacker's
+   block planner (resource/planner.py), checked against the platform's limits.
 6. **DMA list** for weight ops whose constants are not in share memory, alternating two buffers.
 """
 
@@ -28,7 +28,7 @@ from .. import errors
 from ..graph import Graph, Node
 from ..platforms import Profile
 from ..tensor import Tensor, TensorSpec
-from . import weights
+from . import planner, weights
 from .layout import ATTR_STRUCTS, PLATFORM_CODES
 from .reader import DMAEntry, Header, IOEntry, Memory, Operator, Parameter, Resource, ShapeInfer, TensorRecord
 from .writer import align, write
@@ -45,6 +45,8 @@ _CODES = {"float32": 0x6604, "int8": 0x6901, "int16": 0x6902, "int32": 0x6904, "
 _THINKER_NAMES = {0x6604: "Float32", 0x6901: "Int8", 0x6902: "Int16", 0x6904: "Int32", 0x6908: "Int64"}
 #: Ops whose constants (weight, bias) are prefetched by DMA when they are not in share memory.
 _DMA_OPS = {"Conv2dInt", "LinearInt"}
+#: Ops whose output shares its input's memory (tpacker's ``is_inplace``).
+_INPLACE_OPS = {"Reshape"}
 _ROUND_METHOD = {"floor": 0, "floor_add": 1, "round": 2, "ceil": 3}
 _QUANT_TYPE = {"qshift_quant": 0, "qmax_quant": 1, "tf_quant": 2, "normal_quant": 3, "luna_quant": 4}
 
@@ -150,6 +152,76 @@ def _packed_weight(node: Node, w: Tensor, prof: Profile) -> tuple[np.ndarray, st
     return data, "NCHW"
 
 
+def _ceil_to(n: int, m: int) -> int:
+    return -(-n // m) * m
+
+
+def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -> int | None:
+    """The workspace bytes tpacker 3.0.4 reserves for ``node`` (None: the op asks for none).
+
+    Restated from the packer's per-op ``get_workspace`` for the ops of this spec version, for
+    activations in share memory and the PSRAM cases that are simple; the workspace does not change any
+    result, only the memory plan (formats/packing.md).
+    """
+    x = node.inputs[0]
+    y = node.outputs[0]
+    share = lambda t: mem_of.get(t, "share") == "share"  # noqa: E731
+    if node.op == "BatchNorm2dInt":
+        return shape(x)[2] * shape(x)[3] * 4
+    if node.op == "Relu":
+        size = min(65536, (0 if share(x) else nbytes(x)) + (0 if share(y) else nbytes(y)))
+        return size or None
+    if node.op == "iqAdd":
+        size = nbytes(x)
+        rescaled = [graph.specs[t].exponent != node.out_specs[0].exponent or not share(t) for t in node.inputs]
+        if share(y):
+            ws = size if all(rescaled) else 0
+        else:
+            ws = max(size * sum(rescaled), size)
+        if prof.name == "venusA":
+            ws = min(ws, 65536)
+        return ws or None
+    if node.op == "MaxPool":
+        c, h, w = shape(x)[1:4]
+        sw = node.attrs.get("strides", node.attrs["kernel_shape"])[1]
+        data = _ceil_to(c, 8) * h * _ceil_to(w, 8 * sw)
+        if prof.name == "venus":
+            if data > 65536:
+                return max(60 * 1024, nbytes(y))
+            return None if share(y) else nbytes(y)
+        return None if share(y) else min(nbytes(y), 65536)
+    if node.op == "AvgPool2dInt":
+        c, h, w = shape(x)[1:4]
+        kh, kw = node.attrs["kernel_shape"]
+        sw = node.attrs.get("strides", (kh, kw))[1]
+        pads = node.attrs.get("pads", (0, 0, 0, 0))
+        oh, ow = shape(y)[2:4]
+        pow2 = (kh * kw) & (kh * kw - 1) == 0
+        if kh == h + pads[0] + pads[2] and kw == w + pads[1] + pads[3]:       # global pooling
+            ch = 8 if _ceil_to(c, 8) * h * w > 65536 else c
+            ws = max(h * w, ch * oh * ow * 4)
+            return ws if pow2 else ws + ch * oh * ow * 4
+        ch = 8 if _ceil_to(c, 8) * h * _ceil_to(w, 8 * sw) > 65536 else c
+        if not pow2:
+            return ch * oh * ow * 8
+        return ch * oh * ow * (2 if prof.name == "venus" else 4)
+    if node.op == "LinearInt":
+        wshape = graph.constants[node.inputs[1]].data.shape
+        if prof.name == "arcs":
+            return nbytes(x) + nbytes(y)
+        if prof.name == "venusA":
+            m = int(np.prod(shape(x)[:-1]))
+            big = _ceil_to(m, 4) * _ceil_to(wshape[-1], 8) > 65536
+            return max(nbytes(x), nbytes(y)) if big else nbytes(x)
+        ws = nbytes(y) * 4 if len(node.inputs) > 2 else 0
+        return ws or None
+    if node.op == "Conv2dInt":
+        if share(x) and share(y):
+            return None
+        return None if share(y) else nbytes(y)
+    return None
+
+
 def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
          share_limit: int | None = None) -> PackResult:
     """Pack ``graph`` for ``platform`` (or the graph's own); see the module docstring."""
@@ -217,6 +289,21 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     for name in out_names:
         life[name][1] = last
 
+    mem_of = {t: ("psram" if nbytes(t) > PSRAM_THRESHOLD else "share") for t in life}
+    sizes = {t: nbytes(t) for t in life}
+
+    # the workspace: one tensor as large as the largest request, alive from the first requesting op
+    # to the last (tpacker's get_workspace; no result depends on it)
+    requests = {k: _workspace(n, lambda t: shapes[t], lambda t: align(nbytes(t)), mem_of, graph, prof)
+                for k, n in enumerate(nodes)}
+    requests = {k: v for k, v in requests.items() if v is not None}
+    if requests:
+        order.append("workspace")
+        index["workspace"] = len(order) - 1
+        sizes["workspace"] = max(align(v) for v in requests.values())
+        life["workspace"] = [min(requests), max(requests)]
+        mem_of["workspace"] = "share"
+
     # DMA buffers: the weight ops with non-share constants alternate between two buffers
     dma_ops = [n for n in nodes if n.op in _DMA_OPS and any(t in graph.constants for t in n.inputs)]
     dma_size = [0, 0]
@@ -228,10 +315,23 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         order.append(name)
         index[name] = len(order) - 1
         life[name] = [0, last]
+        sizes[name] = dma_size[k]
+        # share memory, as tpacker; a buffer beyond the activation threshold can only come from an op
+        # tpacker would have split (op_split, formats/packing.md), so it goes to PSRAM here
+        mem_of[name] = "psram" if dma_size[k] > PSRAM_THRESHOLD else "share"
 
-    sizes = {t: (nbytes(t) if t not in dma_names else dma_size[dma_names.index(t)]) for t in life}
-    mem_of = {t: ("psram" if sizes[t] > PSRAM_THRESHOLD else "share") for t in life}
-    offsets, arena = _plan(life, sizes, mem_of)
+    # the plan: tpacker's three block strategies (resource/planner.py)
+    entries = []
+    for name in order:
+        if name in graph.constants:
+            entries.append(planner.Entry(name, 0, "psram", 0, planner.NEVER))
+            continue
+        alias = None
+        producer = next((n for n in nodes if name in n.outputs), None)
+        if producer is not None and producer.op in _INPLACE_OPS:
+            alias = index[producer.inputs[0]]
+        entries.append(planner.Entry(name, align(sizes[name]), mem_of[name], *life[name], alias_of=alias))
+    offsets, arena = planner.plan(entries, len(nodes))
     limit = SHARE_MEMORY_LIMIT[prof.name] if share_limit is None else share_limit
     for mem, cap in (("share", limit), ("psram", PSRAM_LIMIT)):
         if arena.get(mem, 0) > cap:
@@ -251,7 +351,7 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
                                         float(-1 if exponent is None else exponent), exponent, 0, tuple(arr.shape),
                                         const_offset[name], layout))
             continue
-        if name in dma_names:
+        if name in dma_names or name == "workspace":
             code, exponent, shape = _CODES["int8"], None, (sizes[name],)
         else:
             spec = in_specs.get(name) or graph.specs[name]
@@ -264,11 +364,11 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
 
     operators, dma = [], []
     for k, n in enumerate(nodes):
-        temps: tuple[int, ...] = ()
+        temps: tuple[int, ...] = (index["workspace"],) if k in requests else ()
         if n in dma_ops:
             j = dma_ops.index(n)
             buf = dma_names[j % 2] if len(dma_names) > 1 else dma_names[0]
-            temps = (index[buf],)
+            temps += (index[buf],)
             consts = [t for t in n.inputs if t in graph.constants]
             dma.append(DMAEntry("psram", 0, "share", 0, index[consts[0]], index[buf],
                                 sum(align(packed[t][0].nbytes) for t in consts)))
@@ -294,22 +394,3 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
                "offset": r.offset, "size": align(r.nbytes)} for r in records]
     from .reader import read
     return PackResult(read(data), data, report)
-
-
-def _plan(life: dict[str, list[int]], sizes: dict[str, int], mem_of: dict[str, str]):
-    """First-fit offsets: tensors by decreasing size, each at the lowest offset free during its lifetime."""
-    offsets: dict[str, int] = {}
-    arena: dict[str, int] = {}
-    placed: dict[str, list[tuple[int, int, int, int]]] = {}
-    for t in sorted(life, key=lambda t: (-align(sizes[t]), t)):
-        mem, size, (b, e) = mem_of[t], align(sizes[t]), life[t]
-        busy = sorted((o, o + s) for (o, s, lb, le) in placed.get(mem, []) if not (le < b or e < lb))
-        offset = 0
-        for lo, hi in busy:
-            if offset + size <= lo:
-                break
-            offset = max(offset, hi)
-        offsets[t] = offset
-        placed.setdefault(mem, []).append((offset, size, b, e))
-        arena[mem] = max(arena.get(mem, 0), offset + size)
-    return offsets, arena
