@@ -202,3 +202,23 @@ CASES.update({
     "iqAdd": iqadd_case(), "Relu": relu_case(), "MaxPool": maxpool_case(), "AvgPool2dInt": avgpool_case(),
     "Reshape": reshape_case(), "Flatten": flatten_case(),
 })
+
+
+@st.composite
+def iqpad_case(draw):
+    h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    x = _int8_array(draw, (1, draw(st.integers(1, 2)), h, w))
+    mode = draw(st.sampled_from([0, 1, 2]))
+    lim_h, lim_w = (h - 1, w - 1) if mode == 1 else (3, 3)
+    t, b = draw(st.integers(0, lim_h)), draw(st.integers(0, lim_h))
+    l, r = draw(st.integers(0, lim_w)), draw(st.integers(0, lim_w))
+    form = draw(st.sampled_from([4, 6, 8]))
+    pads = {4: [t, l, b, r], 6: [0, t, l, 0, b, r], 8: [0, 0, t, l, 0, 0, b, r]}[form]
+    e = draw(st.integers(0, 8))
+    inputs = [Tensor.of(x, "int8", e), Tensor.of(np.array(pads), "int64")]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(np.array([0]), "int64"))
+    return inputs, [TensorSpec.of("int8", e)], {"mode": mode}
+
+
+CASES["iqPad"] = iqpad_case()

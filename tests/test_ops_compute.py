@@ -214,3 +214,46 @@ def test_requires_and_capabilities():
                                     [TensorSpec.of("int8", 1)], {}, "venus")
     with pytest.raises(errors.ExponentOutOfRange):  # a quantized operand without an exponent
         REGISTRY.get("Relu").run([Tensor.of(np.array([1]), "int8")], [TensorSpec.of("int8", 1)], {}, "venus")
+
+
+@given(st.data())
+def test_iqpad(data):
+    from strategies import iqpad_case
+    case = data.draw(iqpad_case())
+    (x, pads, *_), _, attrs = case
+    (got,) = run("iqPad", case, data.draw(platforms))
+    p = pads.data.tolist()
+    t, l, b, r = p if len(p) == 4 else (p[1], p[2], p[4], p[5]) if len(p) == 6 else (p[2], p[3], p[6], p[7])
+    h, w = x.shape[2:]
+    assert got.shape == (x.shape[0], x.shape[1], h + t + b, w + l + r)
+
+    def source(i, n, before):  # which input index an output index reads, per mode
+        k = i - before
+        if 0 <= k < n:
+            return k
+        if attrs["mode"] == 0:
+            return None
+        if attrs["mode"] == 2:
+            return min(max(k, 0), n - 1)
+        return -k if k < 0 else 2 * (n - 1) - k
+    xs = x.data
+    for i in range(got.shape[2]):
+        for j in range(got.shape[3]):
+            si, sj = source(i, h, t), source(j, w, l)
+            want = 0 if si is None or sj is None else xs[:, :, si, sj]
+            assert np.all(got.data[:, :, i, j] == want)
+
+
+def test_iqpad_spec_example():
+    row = Tensor.of(np.array([[[[1, 2, 3]]]]), "int8", 0)
+    pads = Tensor.of(np.array([0, 2, 0, 1]), "int64")
+    op = REGISTRY.get("iqPad")
+    got = [op.run([row, pads], [TensorSpec.of("int8", 0)], {"mode": m}, "venus")[0].data.reshape(-1).tolist()
+           for m in (0, 1, 2)]
+    assert got == [[0, 0, 1, 2, 3, 0], [3, 2, 1, 2, 3, 2], [1, 1, 1, 2, 3, 3]]
+    with pytest.raises(errors.UnsupportedAttribute):
+        op.run([row, Tensor.of(np.array([1, 0, 0, 0, 0, 0, 0, 0]), "int64")], [TensorSpec.of("int8", 0)], {}, "venus")
+    with pytest.raises(errors.UnsupportedAttribute):
+        op.run([row, pads, Tensor.of(np.array([5]), "int64")], [TensorSpec.of("int8", 0)], {}, "venus")
+    with pytest.raises(errors.ShapeMismatch):
+        op.run([row, Tensor.of(np.array([0, 3, 0, 0]), "int64")], [TensorSpec.of("int8", 0)], {"mode": 1}, "venus")

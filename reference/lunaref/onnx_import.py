@@ -242,6 +242,8 @@ class _Importer:
                                            f"in the {self.dialect} dialect") from None
             if (node.domain in _STANDARD_DOMAINS) != (op.name in STANDARD_OPS):
                 raise errors.UnsupportedOp(f"node {node.name!r}: {qualified} is in the wrong domain")
+            if op.name not in HANDLERS:
+                raise errors.UnsupportedOp(f"node {node.name!r}: {qualified} cannot be imported from ONNX yet")
             HANDLERS[op.name](self, node)
         outputs = []
         for vi in self.g.output:

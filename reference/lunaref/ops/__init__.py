@@ -5,13 +5,13 @@ One module per op; each defines ``OP``, its registry row.  :data:`REGISTRY` hold
 
 from __future__ import annotations
 
-from . import (avgpool2dint, batchnorm2dint, conv2dint, dequant, flatten, iqadd, linearint, maxpool, quant,
-               relu, requant, reshape)
+from . import (avgpool2dint, batchnorm2dint, conv2dint, dequant, flatten, iqadd, iqpad, linearint, maxpool,
+               quant, relu, requant, reshape)
 from .registry import DIALECTS, Case, Coverpoint, OpDef, Registry, Signature, check_spec
 
 __all__ = ["REGISTRY", "DIALECTS", "Case", "Coverpoint", "OpDef", "Registry", "Signature", "check_spec"]
 
 REGISTRY = Registry()
 for _module in (quant, dequant, requant, conv2dint, linearint, batchnorm2dint, iqadd, relu, maxpool,
-                avgpool2dint, reshape, flatten):
+                avgpool2dint, reshape, flatten, iqpad):
     REGISTRY.register(_module.OP)

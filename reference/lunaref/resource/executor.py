@@ -99,6 +99,8 @@ def _attrs(op: Operator) -> dict[str, Any]:
                 "ceil_mode": int(a["ceil"])}
     if op.type == "Quant":
         return {"data_bits": int(a["data_bits"])} if a else {}
+    if op.type == "iqPad":
+        return {"mode": int(a.get("mode", 0))}
     return {}
 
 

@@ -87,7 +87,7 @@ _POOL = (("ceil", 1), ("kernel", 2), ("stride", 2), ("pad", 4), ("layout", 1), (
 
 #: Attribute structs of the ops lunaref implements, by executor op name.  Sizes with natural C
 #: alignment: Conv2dIntAttrs 26, LinearIntAttrs 20, PoolAttrs 14, QuantAttrs 2, RequantAttrs 3,
-#: DequantAttrs 1, iqBinaryAttrs 2, FlattenAttrs 1.  Ops absent here have no attribute struct.
+#: DequantAttrs 1, iqBinaryAttrs 2, FlattenAttrs 1, iqPadAttrs 1.  Ops absent here have no attribute struct.
 ATTR_STRUCTS: dict[str, AttrStruct] = {
     "Conv2dInt": AttrStruct("Conv2dIntAttrs", struct.Struct("<3Bx3H6B3Bxhh2B"), _CONV),
     "LinearInt": AttrStruct("LinearIntAttrs", struct.Struct("<ffiiB3x"),
@@ -99,4 +99,5 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "Dequant": AttrStruct("DequantAttrs", struct.Struct("<B"), (("scale_o", 1),)),
     "iqAdd": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "Flatten": AttrStruct("FlattenAttrs", struct.Struct("<b"), (("axis", 1),)),
+    "iqPad": AttrStruct("iqPadAttrs", struct.Struct("<b"), (("mode", 1),)),
 }
