@@ -8,7 +8,7 @@ import pytest
 
 from lunaref import errors
 
-from conftest import SPEC
+from support import SPEC
 
 CATEGORIES = {
     "CheckFailed": errors.CheckFailed, "UsageError": errors.UsageError, "InputError": errors.InputError,

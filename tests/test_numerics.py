@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from lunaref import errors, numerics
 from lunaref.numerics import Rounding
 
-from conftest import SPEC
+from support import SPEC
 from models import f32, quantize_model, round_rational, sat, shift_model
 
 MODES = [m.value for m in Rounding]

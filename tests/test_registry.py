@@ -10,7 +10,7 @@ from lunaref import errors
 from lunaref.ops import DIALECTS, REGISTRY, check_spec
 from lunaref.platforms import PLATFORM_NAMES
 
-from conftest import SPEC
+from support import SPEC
 
 FIXTURE = Path(__file__).parent / "fixtures" / "spec_bad"
 

@@ -18,7 +18,7 @@ from lunaref.resource.inspect import describe
 from lunaref.resource.packer import pack
 from lunaref.resource.writer import write
 
-from conftest import evidence_root, require_evidence
+from support import evidence_root, require_evidence
 from test_cli import lunaref as lunaref_cli
 import tpacker_helper as tp
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from support import ROOT
 
 PIP_SPEC = ["pythinker==3.0.4", "onnx==1.15.0", "numpy<2", "cffi", "sympy"]
 

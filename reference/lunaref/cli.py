@@ -168,6 +168,31 @@ def _cmd_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_vectors(args: argparse.Namespace) -> int:
+    from .vectors.generate import check, generate
+
+    if args.action == "generate":
+        try:
+            import hypothesis  # noqa: F401
+        except ImportError:
+            raise errors.BadArgument("vector generation needs hypothesis: pip install 'lunaref[test]'") from None
+        ops = [o for spec in args.ops for o in spec.split(",")] if args.ops else None
+        plats = [profile(p).name for p in args.platform] if args.platform else None
+        for name in ops or ():
+            from .ops import REGISTRY
+            REGISTRY.get(name)
+        added = generate(args.dir, ops, plats, progress=lambda m: print(m, file=sys.stderr))
+        print(f"added {added} case(s) under {args.dir}")
+        return 0
+    problems = check(args.dir, progress=lambda m: print(m, file=sys.stderr))
+    for p in problems:
+        print(p)
+    if problems:
+        raise errors.OutputMismatch(f"{len(problems)} problem(s) in {args.dir}")
+    print(f"{args.dir}: every case recomputes byte for byte")
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -225,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
     ins.add_argument("--accept-zero-crc", action="store_true",
                      help="accept a resource whose CRC field is 0, as thinker does (no CRC check then)")
     ins.set_defaults(func=_cmd_inspect)
+
+    vec = sub.add_parser("vectors", help="generate or check conformance vectors (spec/formats/vectors.md)")
+    vec.add_argument("action", choices=["generate", "check"])
+    vec.add_argument("--dir", default="vectors/v1", help="the vector set (default vectors/v1)")
+    vec.add_argument("--ops", action="append", help="only these ops (comma-separated, repeatable)")
+    vec.add_argument("-p", "--platform", action="append", help="only this platform (repeatable)")
+    vec.set_defaults(func=_cmd_vectors)
 
     sh = sub.add_parser("shift", help="show how each rounding rule shifts integers right (spec/numerics.md §3)",
                         description="Print round_mode(v / 2^s) for each value and rounding rule.")

@@ -135,6 +135,10 @@ class CrcMismatch(FormatError):
     """A thinker resource's stored CRC differs from the CRC of its bytes."""
 
 
+class MalformedVector(FormatError):
+    """A conformance vector case (case.json and its tensors) or the manifest is malformed."""
+
+
 class InvalidScale(FormatError):
     """A scale attribute is not an exact power of two (LUNA scales are 2^e)."""
 

@@ -1,0 +1,158 @@
+"""``lunaref vectors generate`` and ``check`` (spec/formats/vectors.md §3, §4).
+
+Generation asks hypothesis (derandomized) for one case per (op, platform, coverpoint) that hits the
+coverpoint, computes the expected outputs with the reference, and **records** the case: inputs,
+attributes and outputs are written once and never regenerated, so a new hypothesis release cannot
+change the committed set.  Checking recomputes every committed case and compares bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .. import errors
+from ..ops import REGISTRY, Case
+from .case import VectorCase, case_dirs, case_id, manifest, read_case, write_case
+
+__all__ = ["generate", "check", "run_case", "slug_of"]
+
+
+def slug_of(coverpoint: str) -> str:
+    """``cp-<coverpoint>``: lower case, ``>`` spelled ``gt``, other runs of symbols one hyphen."""
+    text = coverpoint.lower().replace(">", " gt ")
+    return "cp-" + re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def run_case(case: VectorCase):
+    """Compute a case with the reference: (outputs, None) or (None, error name)."""
+    op = REGISTRY.get(case.op)
+    try:
+        return op.run(case.inputs, case.output_specs, case.attrs, case.platform), None
+    except errors.LunarefError as exc:
+        return None, exc.name
+
+
+def _find(op, platform: str, coverpoint, strategy):
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    def hits(drawn) -> bool:
+        inputs, outputs, attrs = drawn
+        try:
+            result = op.run(inputs, outputs, attrs, platform)
+        except errors.LunarefError:
+            return False
+        return coverpoint.hit(Case(tuple(inputs), tuple(result), attrs, platform))
+
+    try:
+        return find(strategy, hits, settings=settings(derandomize=True, max_examples=3000, database=None,
+                                                      suppress_health_check=list(HealthCheck)))
+    except (NoSuchExample, Unsatisfiable):
+        return None
+
+
+def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iterable[str] | None = None,
+             progress: Callable[[str], None] = print) -> int:
+    """Add one recorded case per reachable (op, platform, coverpoint) missing under ``root``."""
+    import hypothesis
+
+    from .strategies import CASES
+
+    wanted_ops = set(ops) if ops else None
+    wanted_platforms = set(platforms) if platforms else None
+    added = 0
+    for op in REGISTRY:
+        if wanted_ops and op.name not in wanted_ops:
+            continue
+        if op.name not in CASES:
+            raise errors.InternalError(f"no strategy for op {op.name}")
+        for platform in op.platforms:
+            if wanted_platforms and platform not in wanted_platforms:
+                continue
+            for cp in op.coverpoints:
+                slug = slug_of(cp.name)
+                if (Path(root) / case_id(platform, "op", op.name, slug) / "case.json").exists():
+                    continue
+                drawn = _find(op, platform, cp, CASES[op.name])
+                if drawn is None:
+                    progress(f"  {platform}/op/{op.name}: coverpoint {cp.name!r} not reachable on {platform}")
+                    continue
+                inputs, specs, attrs = drawn
+                outputs = op.run(inputs, specs, attrs, platform)
+                hit = sorted(op.coverage(Case(tuple(inputs), tuple(outputs), attrs, platform)))
+                case = VectorCase(platform, "op", op.name, slug, _plain(attrs), list(inputs), list(outputs),
+                                  list(specs), {"outcome": "valid"},
+                                  {"generator": "hypothesis.find", "target": cp.name,
+                                   "hypothesis": hypothesis.__version__, "derandomize": True},
+                                  hit)
+                write_case(root, case)
+                added += 1
+                progress(f"  {case.id}")
+    write_manifest(root)
+    return added
+
+
+def _plain(attrs: dict) -> dict:
+    """Attributes as JSON values (tuples become lists)."""
+    return json.loads(json.dumps(attrs, default=lambda v: v.tolist() if hasattr(v, "tolist") else list(v)))
+
+
+def write_manifest(root: str | Path) -> None:
+    from ..tensorio import write_files
+
+    doc = manifest(root)
+    write_files([(str(Path(root) / "manifest.json"), (json.dumps(doc, indent=1) + "\n").encode())])
+
+
+def _same(expected, actual) -> str | None:
+    if expected.dtype != actual.dtype or expected.exponent != actual.exponent:
+        return f"{actual.dtype} e={actual.exponent}, expected {expected.dtype} e={expected.exponent}"
+    if expected.shape != actual.shape:
+        return f"shape {list(actual.shape)}, expected {list(expected.shape)}"
+    diff = np.flatnonzero(expected.data.reshape(-1) != actual.data.reshape(-1))
+    if diff.size:
+        i = int(diff[0])
+        return (f"{diff.size} of {expected.data.size} values differ; first at flat index {i}: "
+                f"{actual.data.reshape(-1)[i]} instead of {expected.data.reshape(-1)[i]}")
+    return None
+
+
+def check(root: str | Path, progress: Callable[[str], None] = print) -> list[str]:
+    """Recompute every case under ``root``; the problems found (empty: clean).  An empty set is a problem."""
+    root = Path(root)
+    dirs = case_dirs(root)
+    if not dirs:
+        return [f"{root}: no vector cases"]
+    problems = []
+    recorded = {}
+    mpath = root / "manifest.json"
+    if mpath.exists():
+        try:
+            recorded = json.loads(mpath.read_text()).get("files", {})
+        except ValueError:
+            problems.append("manifest.json is not JSON")
+    actual = manifest(root)["files"]
+    if recorded != actual:
+        changed = sorted(set(recorded.items()) ^ set(actual.items()))
+        problems.append(f"manifest.json does not match the files ({len(changed)} entries differ, e.g. {changed[0][0]})")
+    for k, d in enumerate(dirs):
+        case = read_case(d)
+        outputs, error = run_case(case)
+        if case.expect["outcome"] == "error":
+            if error != case.expect["error"]:
+                problems.append(f"{case.id}: expected error {case.expect['error']}, got {error or 'a result'}")
+        elif error is not None:
+            problems.append(f"{case.id}: the reference raises {error}")
+        else:
+            for j, (e, a) in enumerate(zip(case.outputs, outputs)):
+                why = _same(e, a)
+                if why:
+                    problems.append(f"{case.id}: output {j}: {why}")
+        if (k + 1) % 100 == 0:
+            progress(f"  checked {k + 1} of {len(dirs)} cases")
+    return problems

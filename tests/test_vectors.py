@@ -1,0 +1,101 @@
+"""The vector format, the committed set, ``lunaref vectors check``, and the conformance suite catching a
+broken backend."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lunaref import Tensor, TensorSpec, errors
+from lunaref.ops import REGISTRY
+from lunaref.vectors.case import VectorCase, case_dirs, read_case, write_case
+from lunaref.vectors.generate import check
+
+from support import ROOT
+from test_cli import lunaref
+
+VECTORS = ROOT / "vectors" / "v1"
+
+
+def test_committed_set_covers_every_op_platform_and_coverpoint():
+    dirs = case_dirs(VECTORS)
+    assert dirs
+    seen_pairs, seen_cps = set(), set()
+    for d in dirs:
+        case = read_case(d)
+        seen_pairs.add((case.op, case.platform))
+        seen_cps.update((case.op, cp) for cp in case.coverpoints)
+    assert seen_pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
+    assert seen_cps == {(op.name, cp.name) for op in REGISTRY for cp in op.coverpoints}
+    assert sum(f.stat().st_size for f in VECTORS.rglob("*") if f.is_file()) < 20 * 1024 * 1024
+
+
+def test_vectors_check_is_clean():
+    r = lunaref("vectors", "check", "--dir", str(VECTORS))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "every case recomputes" in r.stdout
+
+
+def test_check_finds_a_changed_byte_and_an_empty_set(tmp_path):
+    import shutil
+    shutil.copytree(VECTORS / "arcs" / "op" / "Relu", tmp_path / "arcs" / "op" / "Relu")
+    from lunaref.vectors.generate import write_manifest
+    write_manifest(tmp_path)
+    assert check(tmp_path, progress=lambda m: None) == []
+    out = tmp_path / "arcs" / "op" / "Relu" / "cp-negative-input" / "out0.npy"
+    arr = np.load(out)
+    arr.reshape(-1)[0] += 1
+    np.save(out, arr)
+    problems = check(tmp_path, progress=lambda m: None)
+    assert any("manifest.json does not match" in p for p in problems)
+    assert any("cp-negative-input: output 0:" in p and "values differ" in p for p in problems)
+    assert check(tmp_path / "nothing", progress=lambda m: None) == [f"{tmp_path / 'nothing'}: no vector cases"]
+    r = lunaref("vectors", "check", "--dir", str(tmp_path))
+    assert r.returncode == 1 and "OutputMismatch" in r.stderr
+
+
+def test_case_round_trip_and_ids_are_never_rewritten(tmp_path):
+    x = Tensor.of(np.array([-3, 0, 5], np.int8), "int8", 2)
+    (y,) = REGISTRY.get("Relu").run([x], [TensorSpec.of("int8", 2)], {}, "venus")
+    case = VectorCase("venus", "op", "Relu", "example", {}, [x], [y], [TensorSpec.of("int8", 2)],
+                      provenance={"generator": "hand"}, coverpoints=["negative input"])
+    d = write_case(tmp_path, case)
+    back = read_case(d)
+    assert back.id == "venus/op/Relu/example" and back.outputs[0].data.tolist() == [0, 0, 5]
+    assert json.loads((d / "case.json").read_text())["inputs"][0] == {"file": "in0.npy", "dtype": "int8",
+                                                                     "shape": [3], "exponent": 2}
+    with pytest.raises(errors.BadArgument, match="never rewritten"):
+        write_case(tmp_path, case)
+    (d / "case.json").write_text("{}")
+    with pytest.raises(errors.MalformedVector):
+        read_case(d)
+
+
+def _conformance(*args):
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "conformance"),
+                           *args], capture_output=True, text=True, cwd=ROOT / "tests")
+
+
+def test_reference_backend_passes_and_reports_every_op_platform(tmp_path):
+    report = tmp_path / "report.json"
+    r = _conformance("--backend=reference", f"--report-json={report}")
+    assert r.returncode == 0, r.stdout[-3000:]
+    doc = json.loads(report.read_text())
+    assert doc["backend"] == "reference" and doc["spec"]
+    pairs = {(row["op"], row["platform"]) for row in doc["results"] if row["passed"] > 0}
+    assert pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
+    assert all(row["failed"] == 0 for row in doc["results"])
+
+
+def test_a_broken_backend_fails_exactly_that_ops_cases(tmp_path):
+    report = tmp_path / "report.json"
+    r = _conformance("--backend=broken_backend:BrokenRelu", f"--report-json={report}")
+    assert r.returncode == 1
+    doc = json.loads(report.read_text())
+    failed = {(row["op"], row["platform"]) for row in doc["results"] if row["failed"]}
+    assert failed == {("Relu", p) for p in REGISTRY.get("Relu").platforms}
+    assert "expected 0, got" in r.stdout and "LSB" in r.stdout and "rerun: pytest conformance/" in r.stdout
