@@ -1,8 +1,9 @@
 """pytest conformance plugin: ``pytest conformance/ --backend=NAME`` runs every vector case against a backend.
 
 Options: --backend (built-in name or module:attribute), --vectors DIR (default: the checkout's
-vectors/v1), --platform, --ops, --level, --report-json PATH.  Each case is one test, named by its id.
-At the end a table op × platform (passed / failed / skipped) is printed and written as JSON.
+vectors/v1), --platform, --ops, --level, --report-json PATH, --xfail-file PATH, and pytest's own
+--strict, which here also makes a case the backend does not support fail instead of skip.  Each case is one test, named by its id.
+At the end a table op × platform (passed / failed / skipped / xfailed) is printed and written as JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from lunaref.conformance import load_backend
 from lunaref.vectors.case import case_dirs
 
 ROOT = Path(__file__).resolve().parents[1]
-_RESULTS: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0})
+_RESULTS: dict[tuple[str, str], dict[str, int]] = defaultdict(
+    lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0})
 
 
 def pytest_addoption(parser):
@@ -29,6 +31,27 @@ def pytest_addoption(parser):
     g.addoption("--ops", action="append", default=[], help="only these ops (comma-separated, repeatable)")
     g.addoption("--level", action="append", default=[], help="only this level: primitive, op, model")
     g.addoption("--report-json", default="conformance-report.json", help="where the summary JSON goes")
+    g.addoption("--xfail-file", help="known failures: one '<case id> <reason>' per line (# comments)")
+
+
+def _xfails(config, all_ids: set[str]) -> dict[str, str]:
+    path = config.getoption("--xfail-file")
+    if not path:
+        return {}
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as exc:
+        raise pytest.UsageError(f"--xfail-file {path}: {exc.strerror}") from None
+    out = {}
+    for n, line in enumerate(lines, 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        case, _, reason = line.partition(" ")
+        if case not in all_ids:
+            raise pytest.UsageError(f"--xfail-file {path}:{n}: {case!r} matches no case of the vector set")
+        out[case] = reason.strip() or "listed in the xfail file"
+    return out
 
 
 def _selected(config):
@@ -45,9 +68,15 @@ def _selected(config):
 
 def pytest_generate_tests(metafunc):
     if "case_dir" in metafunc.fixturenames:
-        dirs = _selected(metafunc.config)
         root = Path(metafunc.config.getoption("--vectors"))
-        metafunc.parametrize("case_dir", dirs, ids=[d.relative_to(root).as_posix() for d in dirs])
+        all_ids = {d.relative_to(root).as_posix() for d in case_dirs(root)}
+        xfails = _xfails(metafunc.config, all_ids)
+        params = []
+        for d in _selected(metafunc.config):
+            cid = d.relative_to(root).as_posix()
+            marks = [pytest.mark.xfail(reason=xfails[cid], strict=True)] if cid in xfails else []
+            params.append(pytest.param(d, marks=marks, id=cid))
+        metafunc.parametrize("case_dir", params)
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +88,8 @@ def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and report.skipped):
         key = getattr(report, "case_key", None)
         if key:
-            _RESULTS[key][report.outcome] += 1
+            outcome = "xfailed" if hasattr(report, "wasxfail") and report.skipped else report.outcome
+            _RESULTS[key][outcome] += 1
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -82,7 +112,8 @@ def pytest_terminal_summary(terminalreporter, config):
     Path(config.getoption("--report-json")).write_text(json.dumps(doc, indent=1) + "\n")
     tr = terminalreporter
     tr.section(f"conformance: backend {backend}, spec {SPEC_VERSION}")
-    tr.write_line(f"{'op':<16} {'platform':<8} {'passed':>7} {'failed':>7} {'skipped':>8}")
+    tr.write_line(f"{'op':<16} {'platform':<8} {'passed':>7} {'failed':>7} {'skipped':>8} {'xfailed':>8}")
     for r in rows:
-        tr.write_line(f"{r['op']:<16} {r['platform']:<8} {r['passed']:>7} {r['failed']:>7} {r['skipped']:>8}")
+        tr.write_line(f"{r['op']:<16} {r['platform']:<8} {r['passed']:>7} {r['failed']:>7} {r['skipped']:>8} "
+                      f"{r['xfailed']:>8}")
     tr.write_line(f"summary JSON: {config.getoption('--report-json')}")

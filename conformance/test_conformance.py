@@ -13,6 +13,9 @@ from lunaref.vectors.case import read_case
 def test_case(case_dir, backend, request):
     case = read_case(case_dir)
     if not backend.supports(case.level, case.op, case.platform):
+        if request.config.getoption("strict", False):  # pytest's own --strict
+            pytest.fail(f"{case.id}: the backend does not support {case.level}/{case.op} on {case.platform} "
+                        "(--strict)", pytrace=False)
         pytest.skip(f"{getattr(backend, 'name', 'backend')} does not support {case.level}/{case.op} on {case.platform}")
     rerun = f"pytest conformance/ --backend={request.config.getoption('--backend')} -k '{case.id}'"
     try:

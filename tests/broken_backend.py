@@ -13,3 +13,12 @@ class BrokenRelu(ReferenceBackend):
         if case.op == "Relu":
             return [np.array(case.inputs[0].data)]
         return super().run(case)
+
+
+class OnlyRelu(ReferenceBackend):
+    """The reference, declaring only Relu supported (for --strict)."""
+
+    name = "only-relu"
+
+    def supports(self, level, op, platform):
+        return op == "Relu"

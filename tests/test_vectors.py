@@ -99,3 +99,37 @@ def test_a_broken_backend_fails_exactly_that_ops_cases(tmp_path):
     failed = {(row["op"], row["platform"]) for row in doc["results"] if row["failed"]}
     assert failed == {("Relu", p) for p in REGISTRY.get("Relu").platforms}
     assert "expected 0, got" in r.stdout and "LSB" in r.stdout and "rerun: pytest conformance/" in r.stdout
+
+
+def test_the_minimal_example_backend_passes_its_op(tmp_path):
+    import os
+    report = tmp_path / "report.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "examples"))
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(ROOT / "conformance"),
+                        "--backend=minimal_backend:NumpyRelu", f"--report-json={report}"],
+                       capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stdout[-2000:]
+    rows = json.loads(report.read_text())["results"]
+    assert {(row["op"], row["platform"]) for row in rows if row["passed"]} == \
+        {("Relu", p) for p in REGISTRY.get("Relu").platforms}
+    assert all(row["failed"] == 0 for row in rows)
+    assert sum(row["skipped"] for row in rows) > 0
+    assert len((ROOT / "examples" / "minimal_backend.py").read_text().splitlines()) < 50
+
+
+def test_xfail_file_and_strict(tmp_path):
+    report = tmp_path / "report.json"
+    relu_ids = sorted(d.relative_to(VECTORS).as_posix() for d in case_dirs(VECTORS) if d.parts[-2] == "Relu")
+    xfail = tmp_path / "xfail.txt"
+    xfail.write_text("# known port bugs\n" + "\n".join(f"{i} rectifier missing" for i in relu_ids) + "\n")
+    r = _conformance("--backend=broken_backend:BrokenRelu", f"--report-json={report}", f"--xfail-file={xfail}",
+                     "--ops=Relu")
+    # the broken cases are expected failures; a listed case that passes (strict xfail) fails the run
+    rows = json.loads(report.read_text())["results"]
+    xfailed = sum(row["xfailed"] for row in rows)
+    assert xfailed >= 3 and all(row["failed"] == 0 or row["op"] == "Relu" for row in rows)
+    xfail.write_text("venus/op/NoSuchOp/cp-x reason\n")
+    r = _conformance("--backend=reference", f"--xfail-file={xfail}")
+    assert r.returncode != 0 and "matches no case" in (r.stdout + r.stderr)
+    r = _conformance("--backend=broken_backend:OnlyRelu", f"--report-json={report}", "--strict", "--ops=Relu,iqAdd")
+    assert r.returncode == 1 and "(--strict)" in r.stdout
