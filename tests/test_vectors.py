@@ -30,6 +30,8 @@ def test_committed_set_covers_every_op_platform_and_coverpoint():
         seen_pairs.add((case.op, case.platform))
         seen_cps.update((case.op, cp) for cp in case.coverpoints)
     assert seen_pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
+    must_error = {read_case(d).op for d in dirs if read_case(d).expect["outcome"] == "error"}
+    assert must_error == {op.name for op in REGISTRY} - {"Dequant"}  # every op with a REQUIRE a file can break
     assert seen_cps == {(op.name, cp.name) for op in REGISTRY for cp in op.coverpoints}
     assert sum(f.stat().st_size for f in VECTORS.rglob("*") if f.is_file()) < 20 * 1024 * 1024
 
@@ -99,6 +101,7 @@ def test_a_broken_backend_fails_exactly_that_ops_cases(tmp_path):
     failed = {(row["op"], row["platform"]) for row in doc["results"] if row["failed"]}
     assert failed == {("Relu", p) for p in REGISTRY.get("Relu").platforms}
     assert "expected 0, got" in r.stdout and "LSB" in r.stdout and "rerun: pytest conformance/" in r.stdout
+    assert "err-exponent-changes: expected error ExponentOutOfRange, the backend returned outputs" in r.stdout
 
 
 def test_the_minimal_example_backend_passes_its_op(tmp_path):

@@ -93,7 +93,27 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                 write_case(root, case)
                 added += 1
                 progress(f"  {case.id}")
+    added += _add_negative(root, wanted_ops, wanted_platforms, progress)
     write_manifest(root)
+    return added
+
+
+def _add_negative(root, ops, platforms, progress) -> int:
+    """Write the must-error cases of negative.py that are missing; each must raise its error."""
+    from .negative import negative_cases
+
+    added = 0
+    for platform, op, slug, (inputs, specs, attrs), error in negative_cases(ops, platforms):
+        if (Path(root) / case_id(platform, "op", op, slug) / "case.json").exists():
+            continue
+        case = VectorCase(platform, "op", op, slug, _plain(attrs), list(inputs), [], list(specs),
+                          {"outcome": "error", "error": error}, {"generator": "hand"}, [])
+        _, raised = run_case(case)
+        if raised != error:
+            raise errors.InternalError(f"{case.id}: expected {error}, the reference gives {raised or 'a result'}")
+        write_case(root, case)
+        added += 1
+        progress(f"  {case.id}")
     return added
 
 
