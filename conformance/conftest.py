@@ -8,6 +8,7 @@ At the end a table op × platform (passed / failed / skipped / xfailed) is print
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
@@ -107,8 +108,11 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     backend = config.getoption("--backend")
     rows = [{"op": op, "platform": plat, **counts} for (op, plat), counts in sorted(_RESULTS.items())]
+    vectors = Path(config.getoption("--vectors"))
+    manifest = vectors / "manifest.json"
+    digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else None
     doc = {"backend": backend, "lunaref": __version__, "spec": SPEC_VERSION,
-           "vectors": str(config.getoption("--vectors")), "results": rows}
+           "vectors": {"path": str(vectors), "set": vectors.name, "manifest_sha256": digest}, "results": rows}
     Path(config.getoption("--report-json")).write_text(json.dumps(doc, indent=1) + "\n")
     tr = terminalreporter
     tr.section(f"conformance: backend {backend}, spec {SPEC_VERSION}")

@@ -87,7 +87,8 @@ def test_reference_backend_passes_and_reports_every_op_platform(tmp_path):
     r = _conformance("--backend=reference", f"--report-json={report}")
     assert r.returncode == 0, r.stdout[-3000:]
     doc = json.loads(report.read_text())
-    assert doc["backend"] == "reference" and doc["spec"]
+    assert doc["backend"] == "reference" and doc["spec"] and doc["vectors"]["set"] == "v1"
+    assert len(doc["vectors"]["manifest_sha256"]) == 64
     pairs = {(row["op"], row["platform"]) for row in doc["results"] if row["passed"] > 0}
     assert pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
     assert all(row["failed"] == 0 for row in doc["results"])
