@@ -137,3 +137,18 @@ def test_xfail_file_and_strict(tmp_path):
     assert r.returncode != 0 and "matches no case" in (r.stdout + r.stderr)
     r = _conformance("--backend=broken_backend:OnlyRelu", f"--report-json={report}", "--strict", "--ops=Relu,iqAdd")
     assert r.returncode == 1 and "(--strict)" in r.stdout
+
+
+def test_installed_plugin_runs_with_pyargs_and_its_own_vectors(tmp_path):
+    import shutil
+    shutil.copytree(VECTORS / "venusA" / "op" / "iqAdd", tmp_path / "set" / "venusA" / "op" / "iqAdd")
+    from lunaref.vectors.generate import write_manifest
+    write_manifest(tmp_path / "set")
+    report = tmp_path / "report.json"
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs",
+                        "lunaref.conformance", "--backend=reference", f"--vectors={tmp_path / 'set'}",
+                        f"--report-json={report}"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    rows = json.loads(report.read_text())["results"]
+    assert [(row["op"], row["platform"]) for row in rows] == [("iqAdd", "venusA")]
+    assert rows[0]["passed"] == len(list((tmp_path / "set").glob("*/*/*/*/case.json")))

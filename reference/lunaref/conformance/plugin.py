@@ -1,4 +1,7 @@
-"""pytest conformance plugin: ``pytest conformance/ --backend=NAME`` runs every vector case against a backend.
+"""The pytest conformance plugin (spec/formats/vectors.md §5), installed with lunaref (entry point
+``pytest11``): ``pytest conformance/ --backend=NAME`` in a checkout, or ``pytest --pyargs
+lunaref.conformance --backend=NAME --vectors DIR`` against an installed lunaref, runs every vector case
+against a backend.
 
 Options: --backend (built-in name or module:attribute), --vectors DIR (default: the checkout's
 vectors/v1), --platform, --ops, --level, --report-json PATH, --xfail-file PATH, and pytest's own
@@ -19,7 +22,8 @@ from lunaref import SPEC_VERSION, __version__
 from lunaref.conformance import load_backend
 from lunaref.vectors.case import case_dirs
 
-ROOT = Path(__file__).resolve().parents[1]
+#: The checkout's vector set, when lunaref runs from a checkout (src layout: reference/lunaref/...).
+_CHECKOUT_VECTORS = Path(__file__).resolve().parents[3] / "vectors" / "v1"
 _RESULTS: dict[tuple[str, str], dict[str, int]] = defaultdict(
     lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0})
 
@@ -27,7 +31,8 @@ _RESULTS: dict[tuple[str, str], dict[str, int]] = defaultdict(
 def pytest_addoption(parser):
     g = parser.getgroup("lunaref conformance")
     g.addoption("--backend", default="reference", help="built-in backend name or module:attribute")
-    g.addoption("--vectors", default=str(ROOT / "vectors" / "v1"), help="the vector set to run")
+    g.addoption("--vectors", default=str(_CHECKOUT_VECTORS) if _CHECKOUT_VECTORS.is_dir() else None,
+                help="the vector set to run (default: the checkout's vectors/v1)")
     g.addoption("--platform", action="append", default=[], help="only this platform (repeatable)")
     g.addoption("--ops", action="append", default=[], help="only these ops (comma-separated, repeatable)")
     g.addoption("--level", action="append", default=[], help="only this level: primitive, op, model")
@@ -69,6 +74,8 @@ def _selected(config):
 
 def pytest_generate_tests(metafunc):
     if "case_dir" in metafunc.fixturenames:
+        if not metafunc.config.getoption("--vectors"):
+            raise pytest.UsageError("no vector set: pass --vectors DIR")
         root = Path(metafunc.config.getoption("--vectors"))
         all_ids = {d.relative_to(root).as_posix() for d in case_dirs(root)}
         xfails = _xfails(metafunc.config, all_ids)
@@ -104,7 +111,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if not _RESULTS:
+    if not _RESULTS or not config.getoption("--vectors"):
         return
     backend = config.getoption("--backend")
     rows = [{"op": op, "platform": plat, **counts} for (op, plat), counts in sorted(_RESULTS.items())]
