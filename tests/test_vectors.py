@@ -152,3 +152,16 @@ def test_installed_plugin_runs_with_pyargs_and_its_own_vectors(tmp_path):
     rows = json.loads(report.read_text())["results"]
     assert [(row["op"], row["platform"]) for row in rows] == [("iqAdd", "venusA")]
     assert rows[0]["passed"] == len(list((tmp_path / "set").glob("*/*/*/*/case.json")))
+
+
+def test_subprocess_backend_batch_protocol(tmp_path):
+    report = tmp_path / "report.json"
+    port = ROOT / "tests" / "fake_port.py"
+    r = _conformance(f"--backend=subprocess:{sys.executable} {port}", f"--report-json={report}")
+    assert r.returncode == 0, r.stdout[-2000:]
+    rows = json.loads(report.read_text())["results"]
+    assert {(row["op"], row["platform"]) for row in rows if row["passed"]} == \
+        {("Relu", p) for p in REGISTRY.get("Relu").platforms}
+    assert all(row["failed"] == 0 for row in rows)
+    r = _conformance("--backend=subprocess:false", f"--report-json={report}", "--ops=Relu")
+    assert r.returncode != 0 and "failed (exit 1)" in r.stdout + r.stderr

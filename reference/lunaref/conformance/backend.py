@@ -14,7 +14,7 @@ import numpy as np
 from .. import errors
 from ..vectors.case import VectorCase
 
-__all__ = ["Backend", "BackendError", "ReferenceBackend", "load_backend", "BUILTIN"]
+__all__ = ["Backend", "BackendError", "ReferenceBackend", "SubprocessBackend", "load_backend", "BUILTIN"]
 
 
 class BackendError(Exception):
@@ -57,6 +57,75 @@ class ReferenceBackend(Backend):
         return [t.data for t in outs]
 
 
+class SubprocessBackend(Backend):
+    """A backend outside Python, run once per batch (spec/formats/vectors.md §6).
+
+    lunaref writes ``request.json`` listing the cases (each a case directory the program reads itself)
+    and runs ``COMMAND request.json response.json``; the program writes each case's outputs as
+    ``.npy`` files under the response directory and a ``response.json`` with one status per case:
+    ``ok``, ``error`` (with the error name) or ``unsupported``.
+    """
+
+    name = "subprocess"
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.command = list(command)
+        self.results: dict[str, dict] | None = None
+        self.outdir: Any = None
+
+    def prepare(self, case_dirs) -> None:
+        import json
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        from ..vectors.case import read_case
+
+        work = Path(tempfile.mkdtemp(prefix="lunaref-batch-"))
+        self.outdir = work / "outputs"
+        self.outdir.mkdir()
+        cases = []
+        for d in case_dirs:
+            c = read_case(d)
+            cases.append({"id": c.id, "dir": str(Path(d).resolve()), "level": c.level, "op": c.op,
+                          "platform": c.platform, "outputs": str(self.outdir / c.id.replace("/", "__"))})
+        request = work / "request.json"
+        request.write_text(json.dumps({"format": "lunaref-batch/1", "cases": cases}, indent=1))
+        response = work / "response.json"
+        proc = subprocess.run([*self.command, str(request), str(response)], capture_output=True, text=True)
+        if proc.returncode != 0 or not response.exists():
+            raise errors.CheckFailed(f"backend command {' '.join(self.command)} failed (exit {proc.returncode}): "
+                                     f"{proc.stderr.strip()[-500:]}")
+        try:
+            doc = json.loads(response.read_text())
+            self.results = dict(doc["results"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise errors.CheckFailed(f"backend response.json is malformed: {exc}") from None
+
+    def _result(self, case_id: str) -> dict:
+        if self.results is None:
+            raise errors.InternalError("SubprocessBackend.prepare was not called")
+        return self.results.get(case_id, {"status": "unsupported"})
+
+    def supports_case(self, case: VectorCase) -> bool:
+        return self._result(case.id).get("status") != "unsupported"
+
+    def run(self, case: VectorCase) -> Sequence[np.ndarray]:
+        from pathlib import Path
+
+        res = self._result(case.id)
+        if res.get("status") == "error":
+            raise BackendError(str(res.get("error", "UnnamedError")))
+        out = Path(self.outdir) / case.id.replace("/", "__")
+        arrays = []
+        for k in range(len(case.output_specs)):
+            path = out / f"out{k}.npy"
+            if not path.exists():
+                raise BackendError("MissingOutput", f"{path.name} was not written")
+            arrays.append(np.load(path, allow_pickle=False))
+        return arrays
+
+
 BUILTIN = {"reference": ReferenceBackend}
 
 
@@ -64,6 +133,13 @@ def load_backend(spec: str) -> Backend:
     """A built-in backend name, or ``module:attribute`` naming a Backend class or instance."""
     if spec in BUILTIN:
         return BUILTIN[spec]()
+    if spec.startswith("subprocess:"):
+        import shlex
+
+        command = shlex.split(spec[len("subprocess:"):])
+        if not command:
+            raise errors.BadArgument("subprocess backend: no command given (subprocess:COMMAND ...)")
+        return SubprocessBackend(command)
     if ":" not in spec:
         raise errors.BadArgument(f"unknown backend {spec!r} (built-in: {', '.join(BUILTIN)}; or module:attribute)")
     module, _, attr = spec.partition(":")

@@ -89,7 +89,10 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def backend(request):
-    return load_backend(request.config.getoption("--backend"))
+    b = load_backend(request.config.getoption("--backend"))
+    if hasattr(b, "prepare"):  # batch backends get every selected case at once
+        b.prepare(_selected(request.config))
+    return b
 
 
 def pytest_runtest_logreport(report):

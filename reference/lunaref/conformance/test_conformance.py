@@ -12,7 +12,10 @@ from lunaref.vectors.case import read_case
 
 def test_case(case_dir, backend, request):
     case = read_case(case_dir)
-    if not backend.supports(case.level, case.op, case.platform):
+    supported = backend.supports(case.level, case.op, case.platform)
+    if supported and hasattr(backend, "supports_case"):
+        supported = backend.supports_case(case)
+    if not supported:
         if request.config.getoption("strict", False):  # pytest's own --strict
             pytest.fail(f"{case.id}: the backend does not support {case.level}/{case.op} on {case.platform} "
                         "(--strict)", pytrace=False)
