@@ -22,17 +22,18 @@ VECTORS = ROOT / "vectors" / "v1"
 
 
 def test_committed_set_covers_every_op_platform_and_coverpoint():
+    from lunaref.luna.registry import PRIMITIVES
     dirs = case_dirs(VECTORS)
     assert dirs
-    seen_pairs, seen_cps = set(), set()
-    for d in dirs:
-        case = read_case(d)
-        seen_pairs.add((case.op, case.platform))
-        seen_cps.update((case.op, cp) for cp in case.coverpoints)
-    assert seen_pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
-    must_error = {read_case(d).op for d in dirs if read_case(d).expect["outcome"] == "error"}
+    cases = [read_case(d) for d in dirs]
+    seen_pairs = {(c.level, c.op, c.platform) for c in cases}
+    seen_cps = {(c.level, c.op, cp) for c in cases for cp in c.coverpoints}
+    assert seen_pairs == {("op", op.name, p) for op in REGISTRY for p in op.platforms} | \
+        {("primitive", name, p) for name, prim in PRIMITIVES.items() for p in prim.platforms}
+    assert seen_cps == {("op", op.name, cp.name) for op in REGISTRY for cp in op.coverpoints} | \
+        {("primitive", name, cp.name) for name, prim in PRIMITIVES.items() for cp in prim.coverpoints}
+    must_error = {c.op for c in cases if c.expect["outcome"] == "error"}
     assert must_error == {op.name for op in REGISTRY} - {"Dequant"}  # every op with a REQUIRE a file can break
-    assert seen_cps == {(op.name, cp.name) for op in REGISTRY for cp in op.coverpoints}
     assert sum(f.stat().st_size for f in VECTORS.rglob("*") if f.is_file()) < 20 * 1024 * 1024
 
 
@@ -89,8 +90,9 @@ def test_reference_backend_passes_and_reports_every_op_platform(tmp_path):
     doc = json.loads(report.read_text())
     assert doc["backend"] == "reference" and doc["spec"] and doc["vectors"]["set"] == "v1"
     assert len(doc["vectors"]["manifest_sha256"]) == 64
-    pairs = {(row["op"], row["platform"]) for row in doc["results"] if row["passed"] > 0}
+    pairs = {(row["op"], row["platform"]) for row in doc["results"] if row["passed"] > 0 and row["level"] == "op"}
     assert pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
+    assert {row["level"] for row in doc["results"]} == {"op", "primitive"}
     assert all(row["failed"] == 0 for row in doc["results"])
 
 

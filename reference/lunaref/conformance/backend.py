@@ -43,14 +43,20 @@ class ReferenceBackend(Backend):
     name = "reference"
 
     def supports(self, level: str, op: str, platform: str) -> bool:
+        from ..luna.registry import PRIMITIVES
         from ..ops import REGISTRY
 
+        if level == "primitive":
+            return op in PRIMITIVES and platform in PRIMITIVES[op].platforms
         return level == "op" and op in REGISTRY and platform in REGISTRY.get(op).platforms
 
     def run(self, case: VectorCase) -> Sequence[np.ndarray]:
+        from ..luna.registry import run_primitive
         from ..ops import REGISTRY
 
         try:
+            if case.level == "primitive":
+                return run_primitive(case.op, [t.data for t in case.inputs], case.attrs, case.platform)
             outs = REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform)
         except errors.LunarefError as exc:
             raise BackendError(exc.name, str(exc)) from None

@@ -24,7 +24,7 @@ from lunaref.vectors.case import case_dirs
 
 #: The checkout's vector set, when lunaref runs from a checkout (src layout: reference/lunaref/...).
 _CHECKOUT_VECTORS = Path(__file__).resolve().parents[3] / "vectors" / "v1"
-_RESULTS: dict[tuple[str, str], dict[str, int]] = defaultdict(
+_RESULTS: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
     lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0})
 
 
@@ -109,15 +109,16 @@ def pytest_runtest_makereport(item, call):
     rep = outcome.get_result()
     case_dir = item.funcargs.get("case_dir") if hasattr(item, "funcargs") else None
     if case_dir is not None:
-        platform, _level, op = Path(case_dir).parts[-4:-1]
-        rep.case_key = (op, platform)
+        platform, level, op = Path(case_dir).parts[-4:-1]
+        rep.case_key = (level, op, platform)
 
 
 def pytest_terminal_summary(terminalreporter, config):
     if not _RESULTS or not config.getoption("--vectors"):
         return
     backend = config.getoption("--backend")
-    rows = [{"op": op, "platform": plat, **counts} for (op, plat), counts in sorted(_RESULTS.items())]
+    rows = [{"level": level, "op": op, "platform": plat, **counts}
+            for (level, op, plat), counts in sorted(_RESULTS.items())]
     vectors = Path(config.getoption("--vectors"))
     manifest = vectors / "manifest.json"
     digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else None
@@ -126,8 +127,9 @@ def pytest_terminal_summary(terminalreporter, config):
     Path(config.getoption("--report-json")).write_text(json.dumps(doc, indent=1) + "\n")
     tr = terminalreporter
     tr.section(f"conformance: backend {backend}, spec {SPEC_VERSION}")
-    tr.write_line(f"{'op':<16} {'platform':<8} {'passed':>7} {'failed':>7} {'skipped':>8} {'xfailed':>8}")
+    tr.write_line(f"{'level':<10} {'op':<16} {'platform':<8} {'passed':>7} {'failed':>7} {'skipped':>8} "
+                  f"{'xfailed':>8}")
     for r in rows:
-        tr.write_line(f"{r['op']:<16} {r['platform']:<8} {r['passed']:>7} {r['failed']:>7} {r['skipped']:>8} "
-                      f"{r['xfailed']:>8}")
+        tr.write_line(f"{r['level']:<10} {r['op']:<16} {r['platform']:<8} {r['passed']:>7} {r['failed']:>7} "
+                      f"{r['skipped']:>8} {r['xfailed']:>8}")
     tr.write_line(f"summary JSON: {config.getoption('--report-json')}")

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import errors
 from ..ops import REGISTRY, Case
+from ..tensor import Tensor
 from .case import VectorCase, case_dirs, case_id, manifest, read_case, write_case
 
 __all__ = ["generate", "check", "run_case", "slug_of"]
@@ -29,12 +30,73 @@ def slug_of(coverpoint: str) -> str:
 
 
 def run_case(case: VectorCase):
-    """Compute a case with the reference: (outputs, None) or (None, error name)."""
-    op = REGISTRY.get(case.op)
+    """Compute a case with the reference: (outputs as Tensors, None) or (None, error name)."""
     try:
-        return op.run(case.inputs, case.output_specs, case.attrs, case.platform), None
+        if case.level == "primitive":
+            from ..luna.registry import run_primitive
+
+            arrays = run_primitive(case.op, [t.data for t in case.inputs], case.attrs, case.platform)
+            return [Tensor.of(a, str(a.dtype)) for a in arrays], None
+        return REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform), None
     except errors.LunarefError as exc:
         return None, exc.name
+
+
+def _find_primitive(prim, platform: str, coverpoint, strategy):
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    def hits(drawn) -> bool:
+        arrays, attrs = drawn
+        try:
+            outs = prim.run(arrays, attrs, platform)
+        except errors.LunarefError:
+            return False
+        return coverpoint.hit(Case(tuple(Tensor.of(a, str(a.dtype)) for a in arrays),
+                                   tuple(Tensor.of(o, str(o.dtype)) for o in outs), attrs, platform))
+
+    try:
+        return find(strategy, hits, settings=settings(derandomize=True, max_examples=3000, database=None,
+                                                      suppress_health_check=list(HealthCheck)))
+    except (NoSuchExample, Unsatisfiable):
+        return None
+
+
+def _add_primitives(root, names, platforms, progress) -> int:
+    """One recorded case per reachable (primitive, platform, coverpoint) missing under ``root``."""
+    import hypothesis
+
+    from ..luna.registry import PRIMITIVES
+    from .strategies import PRIMITIVE_CASES
+
+    added = 0
+    for name, prim in PRIMITIVES.items():
+        if names and name not in names:
+            continue
+        for platform in prim.platforms:
+            if platforms and platform not in platforms:
+                continue
+            for cp in prim.coverpoints:
+                slug = slug_of(cp.name)
+                if (Path(root) / case_id(platform, "primitive", name, slug) / "case.json").exists():
+                    continue
+                drawn = _find_primitive(prim, platform, cp, PRIMITIVE_CASES[name])
+                if drawn is None:
+                    progress(f"  {platform}/primitive/{name}: coverpoint {cp.name!r} not reachable on {platform}")
+                    continue
+                arrays, attrs = drawn
+                outs = prim.run(arrays, attrs, platform)
+                inputs = [Tensor.of(a, str(a.dtype)) for a in arrays]
+                outputs = [Tensor.of(o, str(o.dtype)) for o in outs]
+                hit = sorted(prim.coverage(Case(tuple(inputs), tuple(outputs), attrs, platform)))
+                case = VectorCase(platform, "primitive", name, slug, _plain(attrs), inputs, outputs,
+                                  [o.spec for o in outputs], {"outcome": "valid"},
+                                  {"generator": "hypothesis.find", "target": cp.name,
+                                   "hypothesis": hypothesis.__version__, "derandomize": True}, hit)
+                write_case(root, case)
+                added += 1
+                progress(f"  {case.id}")
+    return added
 
 
 def _find(op, platform: str, coverpoint, strategy):
@@ -69,7 +131,7 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
     for op in REGISTRY:
         if wanted_ops and op.name not in wanted_ops:
             continue
-        if op.name not in CASES:
+        if op.name not in CASES:  # noqa: SIM102
             raise errors.InternalError(f"no strategy for op {op.name}")
         for platform in op.platforms:
             if wanted_platforms and platform not in wanted_platforms:
@@ -94,6 +156,7 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                 added += 1
                 progress(f"  {case.id}")
     added += _add_negative(root, wanted_ops, wanted_platforms, progress)
+    added += _add_primitives(root, wanted_ops, wanted_platforms, progress)
     write_manifest(root)
     return added
 

@@ -227,3 +227,87 @@ def iqpad_case(draw):
 
 
 CASES["iqPad"] = iqpad_case()
+
+
+# ---------------------------------------------------------------------------------------------
+# LUNA primitives: (inputs as arrays, attrs); the output dtype is attrs["out"] where there is one
+# ---------------------------------------------------------------------------------------------
+
+_VEC_TYPES = ["int8", "int16", "int32"]
+_OUTS = ["int8", "int16", "int32"]
+
+
+def _arr(draw, t: str, n: int):
+    return np.array(draw(st.lists(_int_values(t), min_size=n, max_size=n)), dtype=dtype(t).storage)
+
+
+@st.composite
+def rshift_case(draw):
+    v = draw(st.lists(st.one_of(st.integers(-(1 << 63), (1 << 63) - 1), st.integers(-300, 300)),
+                      min_size=1, max_size=8))
+    s = draw(st.one_of(st.integers(0, 8), st.integers(0, 70)))
+    return [np.array(v, dtype=np.int64)], {"shift": s}
+
+
+def _elementwise_case(scalar: bool):
+    @st.composite
+    def case(draw):
+        t = draw(st.sampled_from(_VEC_TYPES))
+        n = draw(st.integers(1, 8))
+        inputs = [_arr(draw, t, n)] + ([] if scalar else [_arr(draw, t, n)])
+        attrs = {"shift": draw(st.integers(0, 12)), "out": draw(st.sampled_from(_OUTS))}
+        if scalar:
+            attrs["k"] = int(draw(_int_values(t)))
+        return inputs, attrs
+    return case()
+
+
+@st.composite
+def matmul_case(draw):
+    m, k, n = (draw(st.integers(1, 4)) for _ in range(3))
+    a = _arr(draw, "int8", m * k).reshape(m, k)
+    b = _arr(draw, "int8", k * n).reshape(k, n)
+    inputs = [a, b]
+    if draw(st.booleans()):
+        inputs.append(np.array(draw(st.lists(st.integers(-4000, 4000), min_size=n, max_size=n)), dtype=np.int32))
+    return inputs, {"shift": draw(st.integers(0, 12)), "out": draw(st.sampled_from(["int8", "int32"]))}
+
+
+@st.composite
+def conv_primitive_case(draw):
+    inputs, specs, attrs = draw(conv_case())
+    x, w, *b = inputs
+    return ([x.data, w.data] + [t.data for t in b],
+            {"shift": max(0, x.exponent + w.exponent - specs[0].exponent), "out": "int8",
+             "strides": list(attrs["strides"]), "pads": list(attrs["pads"]), "dilations": [1, 1],
+             "group": attrs["group"], "relu": attrs["act"] == "relu"})
+
+
+@st.composite
+def maxpool_primitive_case(draw):
+    inputs, _, attrs = draw(maxpool_case())
+    return [inputs[0].data], {"kernel": list(attrs["kernel_shape"]), "strides": list(attrs["strides"]),
+                              "pads": list(attrs["pads"])}
+
+
+@st.composite
+def meanpool_primitive_case(draw):
+    inputs, _, attrs = draw(maxpool_case())
+    return [inputs[0].data], {"kernel": list(attrs["kernel_shape"]), "strides": list(attrs["strides"]),
+                              "pads": list(attrs["pads"]), "shift": draw(st.integers(0, 6)), "out": "int8"}
+
+
+@st.composite
+def divide_case(draw):
+    a = draw(st.lists(st.one_of(st.integers(-20000, 20000), st.integers(-(1 << 31), (1 << 31) - 1)),
+                      min_size=1, max_size=8))
+    b = draw(st.one_of(st.integers(1, 64), st.integers(1, 1 << 16)))
+    return [np.array(a, dtype=np.int32)], {"b": b, "shift": draw(st.integers(0, 3))}
+
+
+PRIMITIVE_CASES: dict = {
+    "rshift": rshift_case(), "add": _elementwise_case(False), "sub": _elementwise_case(False),
+    "mul": _elementwise_case(False), "scale": _elementwise_case(True), "offset": _elementwise_case(True),
+    "mat_mul": matmul_case(), "conv2d": conv_primitive_case(), "max_pool2d": maxpool_primitive_case(),
+    "mean_pool2d": meanpool_primitive_case(), "divide": divide_case(),
+}
