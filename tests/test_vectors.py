@@ -167,3 +167,20 @@ def test_subprocess_backend_batch_protocol(tmp_path):
     assert all(row["failed"] == 0 for row in rows)
     r = _conformance("--backend=subprocess:false", f"--report-json={report}", "--ops=Relu")
     assert r.returncode != 0 and "failed (exit 1)" in r.stdout + r.stderr
+
+
+def test_mac_cases_carry_the_platforms_packed_weight():
+    for platform, group in (("venus", 2), ("venusA", 4), ("arcs", 2)):
+        d = VECTORS / platform / "op" / "Conv2dInt" / "cp-bias"
+        doc = json.loads((d / "case.json").read_text())
+        packed = np.load(d / "packed1.npy")
+        assert doc["inputs"][1]["packed"]["layout"] == "NHWC8" and packed.shape[-2:] == (group, 8)
+        w = np.load(d / "in1.npy")
+        oc, ic, kh, kw = w.shape
+        flat = packed.reshape(-1)
+        icb = -(-ic // 8)
+        for o, c, a, b in [(0, 0, 0, 0), (oc - 1, ic - 1, kh - 1, kw - 1)]:
+            pos = (((((o // group) * kh * kw + a * kw + b) * icb + c // 8) * group + o % group) * 8 + c % 8)
+            assert flat[pos] == w[o, c, a, b]
+    lin = json.loads((VECTORS / "venus" / "op" / "LinearInt" / "cp-bias" / "case.json").read_text())
+    assert lin["inputs"][1]["packed"]["layout"] == "NCWH"  # venus stores the transpose

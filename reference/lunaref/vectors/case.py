@@ -63,8 +63,32 @@ def _npy(arr: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def packed_weight(case: VectorCase) -> tuple[np.ndarray, str] | None:
+    """The platform's packed form of a MAC op's weight (formats/resource.md §13), or None.
+
+    Ports that call LUNA with packed weights read it instead of repacking.  Grouped (non-depthwise)
+    convolutions have none: thinker's packer splits them into group-1 convolutions.
+    """
+    from ..platforms import profile
+    from ..resource import weights
+
+    if case.level != "op" or case.op not in ("Conv2dInt", "LinearInt") or len(case.inputs) < 2:
+        return None
+    prof = profile(case.platform)
+    w = case.inputs[1].data
+    if case.op == "LinearInt":
+        return weights.pack_linear(w, prof), ("NCWH" if prof.linear_weight_transposed else "NCHW")
+    group = int(case.attrs.get("group", 1))
+    if group == 1:
+        return weights.pack_conv(w, prof), "NHWC8"
+    if group == w.shape[0] and w.shape[1] == 1 and group == case.inputs[0].data.shape[1]:
+        return weights.pack_depthwise(w, prof), ("NHWC16" if prof.depthwise_layout == "C16" else "NHWC8")
+    return None
+
+
 def case_files(case: VectorCase) -> dict[str, bytes]:
-    """The files of a case, by name: ``case.json``, ``in<k>.npy``, ``out<k>.npy``."""
+    """The files of a case, by name: ``case.json``, ``in<k>.npy``, ``out<k>.npy``, and ``packed1.npy``
+    (the weight in the platform's packed layout) for Conv2dInt and LinearInt."""
     files = {f"in{k}.npy": _npy(t.data) for k, t in enumerate(case.inputs)}
     files.update({f"out{k}.npy": _npy(t.data) for k, t in enumerate(case.outputs)})
     doc = {
@@ -83,6 +107,11 @@ def case_files(case: VectorCase) -> dict[str, bytes]:
         "provenance": case.provenance,
         "coverpoints": sorted(case.coverpoints),
     }
+    packed = packed_weight(case)
+    if packed is not None:
+        arr, layout = packed
+        files["packed1.npy"] = _npy(arr)
+        doc["inputs"][1]["packed"] = {"file": "packed1.npy", "layout": layout, "shape": list(arr.shape)}
     files["case.json"] = (json.dumps(doc, indent=1, sort_keys=False) + "\n").encode()
     return files
 

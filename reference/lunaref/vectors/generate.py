@@ -18,7 +18,7 @@ import numpy as np
 from .. import errors
 from ..ops import REGISTRY, Case
 from ..tensor import Tensor
-from .case import VectorCase, case_dirs, case_id, manifest, read_case, write_case
+from .case import VectorCase, case_dirs, case_files, case_id, manifest, packed_weight, read_case, write_case
 
 __all__ = ["generate", "check", "run_case", "slug_of"]
 
@@ -236,6 +236,12 @@ def check(root: str | Path, progress: Callable[[str], None] = print) -> list[str
                 why = _same(e, a)
                 if why:
                     problems.append(f"{case.id}: output {j}: {why}")
+        packed = packed_weight(case)
+        stored = d / "packed1.npy"
+        if (packed is None) != (not stored.exists()):
+            problems.append(f"{case.id}: packed weight {'missing' if packed is not None else 'unexpected'}")
+        elif packed is not None and not np.array_equal(np.load(stored, allow_pickle=False), packed[0]):
+            problems.append(f"{case.id}: packed1.npy differs from the platform's packing of the weight")
         if (k + 1) % 100 == 0:
             progress(f"  checked {k + 1} of {len(dirs)} cases")
     return problems
