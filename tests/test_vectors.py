@@ -29,7 +29,8 @@ def test_committed_set_covers_every_op_platform_and_coverpoint():
     seen_pairs = {(c.level, c.op, c.platform) for c in cases}
     seen_cps = {(c.level, c.op, cp) for c in cases for cp in c.coverpoints}
     assert seen_pairs == {("op", op.name, p) for op in REGISTRY for p in op.platforms} | \
-        {("primitive", name, p) for name, prim in PRIMITIVES.items() for p in prim.platforms}
+        {("primitive", name, p) for name, prim in PRIMITIVES.items() for p in prim.platforms} | \
+        {("model", "ConvNet", p) for p in ("venus", "venusA", "arcs")}
     assert seen_cps == {("op", op.name, cp.name) for op in REGISTRY for cp in op.coverpoints} | \
         {("primitive", name, cp.name) for name, prim in PRIMITIVES.items() for cp in prim.coverpoints}
     must_error = {c.op for c in cases if c.expect["outcome"] == "error"}
@@ -92,7 +93,7 @@ def test_reference_backend_passes_and_reports_every_op_platform(tmp_path):
     assert len(doc["vectors"]["manifest_sha256"]) == 64
     pairs = {(row["op"], row["platform"]) for row in doc["results"] if row["passed"] > 0 and row["level"] == "op"}
     assert pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
-    assert {row["level"] for row in doc["results"]} == {"op", "primitive"}
+    assert {row["level"] for row in doc["results"]} == {"op", "primitive", "model"}
     assert all(row["failed"] == 0 for row in doc["results"])
 
 
@@ -184,3 +185,13 @@ def test_mac_cases_carry_the_platforms_packed_weight():
             assert flat[pos] == w[o, c, a, b]
     lin = json.loads((VECTORS / "venus" / "op" / "LinearInt" / "cp-bias" / "case.json").read_text())
     assert lin["inputs"][1]["packed"]["layout"] == "NCWH"  # venus stores the transpose
+
+
+def test_model_cases_run_through_model_bin():
+    import lunaref
+    from lunaref.resource import read
+    for platform in ("venus", "venusA", "arcs"):
+        case = read_case(VECTORS / platform / "model" / "ConvNet" / "baseline-0")
+        assert read(case.resource).platform == platform and case.provenance["seed"] > 0
+        (y,) = lunaref.run_resource(case.resource, [case.inputs[0].data])
+        assert np.array_equal(y, case.outputs[0].data)

@@ -48,6 +48,8 @@ class ReferenceBackend(Backend):
 
         if level == "primitive":
             return op in PRIMITIVES and platform in PRIMITIVES[op].platforms
+        if level == "model":
+            return True
         return level == "op" and op in REGISTRY and platform in REGISTRY.get(op).platforms
 
     def run(self, case: VectorCase) -> Sequence[np.ndarray]:
@@ -57,6 +59,10 @@ class ReferenceBackend(Backend):
         try:
             if case.level == "primitive":
                 return run_primitive(case.op, [t.data for t in case.inputs], case.attrs, case.platform)
+            if case.level == "model":
+                from ..resource.executor import run_resource
+
+                return run_resource(case.resource, [t.data for t in case.inputs], case.platform)
             outs = REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform)
         except errors.LunarefError as exc:
             raise BackendError(exc.name, str(exc)) from None

@@ -47,6 +47,7 @@ class VectorCase:
     expect: dict[str, str] = field(default_factory=lambda: {"outcome": "valid"})
     provenance: dict[str, Any] = field(default_factory=dict)
     coverpoints: list[str] = field(default_factory=list)
+    resource: bytes | None = None           # level "model": the thinker resource (model.bin) to run
 
     @property
     def id(self) -> str:
@@ -107,6 +108,9 @@ def case_files(case: VectorCase) -> dict[str, bytes]:
         "provenance": case.provenance,
         "coverpoints": sorted(case.coverpoints),
     }
+    if case.resource is not None:
+        files["model.bin"] = case.resource
+        doc["model"] = {"file": "model.bin", "sha256": hashlib.sha256(case.resource).hexdigest()}
     packed = packed_weight(case)
     if packed is not None:
         arr, layout = packed
@@ -166,8 +170,16 @@ def read_case(directory: str | Path) -> VectorCase:
                 outputs.append(Tensor.of(arr, e["dtype"], e["exponent"], what=f"{where} output {k}"))
         elif doc["expect"]["outcome"] != "error" or not doc["expect"].get("error"):
             raise errors.MalformedVector(f"{where}: expect must be valid, or error with an error name")
+        resource = None
+        if level == "model":
+            try:
+                resource = (directory / doc["model"]["file"]).read_bytes()
+            except OSError as exc:
+                raise errors.MalformedVector(f"{where}: model file unreadable ({exc.strerror})") from None
+            if hashlib.sha256(resource).hexdigest() != doc["model"]["sha256"]:
+                raise errors.MalformedVector(f"{where}: model.bin does not match its sha256")
         return VectorCase(platform, level, op, slug, doc["attrs"], inputs, outputs, specs, doc["expect"],
-                          doc.get("provenance", {}), doc.get("coverpoints", []))
+                          doc.get("provenance", {}), doc.get("coverpoints", []), resource)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise errors.MalformedVector(f"{where}: case.json lacks or misstates a field ({exc})") from None
 

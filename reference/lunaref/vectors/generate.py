@@ -18,7 +18,7 @@ import numpy as np
 from .. import errors
 from ..ops import REGISTRY, Case
 from ..tensor import Tensor
-from .case import VectorCase, case_dirs, case_files, case_id, manifest, packed_weight, read_case, write_case
+from .case import VectorCase, case_dirs, case_id, manifest, packed_weight, read_case, write_case
 
 __all__ = ["generate", "check", "run_case", "slug_of"]
 
@@ -32,6 +32,11 @@ def slug_of(coverpoint: str) -> str:
 def run_case(case: VectorCase):
     """Compute a case with the reference: (outputs as Tensors, None) or (None, error name)."""
     try:
+        if case.level == "model":
+            from ..resource.executor import run_resource
+
+            arrays = run_resource(case.resource, [t.data for t in case.inputs], case.platform)
+            return [Tensor.of(a, str(a.dtype), s.exponent) for a, s in zip(arrays, case.output_specs)], None
         if case.level == "primitive":
             from ..luna.registry import run_primitive
 
@@ -60,6 +65,47 @@ def _find_primitive(prim, platform: str, coverpoint, strategy):
                                                       suppress_health_check=list(HealthCheck)))
     except (NoSuchExample, Unsatisfiable):
         return None
+
+
+def _add_models(root, platforms, progress) -> int:
+    """Model-level cases: a small CNN packed by ``lunaref pack`` for each platform (int8 in and out), run on
+    inputs drawn from ``numpy.random.default_rng`` seeded by the case id (the deterministic baseline)."""
+    import hashlib
+
+    from ..numerics import quantize
+    from ..onnx_import import load_onnx
+    from ..platforms import PLATFORM_NAMES
+    from ..resource import read
+    from ..resource.executor import run_resource
+    from ..resource.packer import pack
+    from .models import conv_model
+
+    added = 0
+    for platform in PLATFORM_NAMES:
+        if platforms and platform not in platforms:
+            continue
+        for k in range(2):
+            cid = case_id(platform, "model", "ConvNet", f"baseline-{k}")
+            if (Path(root) / cid / "case.json").exists():
+                continue
+            seed = int(hashlib.sha256(cid.encode()).hexdigest()[:16], 16)
+            data = pack(load_onnx(conv_model("linger3", platform))).data
+            res = read(data)
+            rec = res.tensors[res.inputs[0].tensor]
+            x = np.random.default_rng(seed).standard_normal(rec.shape).astype(np.float32)
+            q = quantize(x, rec.exponent, "int8")
+            (y,) = run_resource(data, [q])
+            out_rec = res.tensors[res.outputs[0].tensor]
+            inputs = [Tensor.of(q, "int8", rec.exponent)]
+            outputs = [Tensor.of(y, "int8", out_rec.exponent)]
+            case = VectorCase(platform, "model", "ConvNet", f"baseline-{k}", {}, inputs, outputs,
+                              [o.spec for o in outputs], {"outcome": "valid"},
+                              {"generator": "numpy.default_rng", "seed": seed,
+                               "model": "lunaref.vectors.models.conv_model (linger3), lunaref pack"}, [], data)
+            write_case(root, case)
+            added += 1
+            progress(f"  {cid}")
+    return added
 
 
 def _add_primitives(root, names, platforms, progress) -> int:
@@ -157,6 +203,8 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                 progress(f"  {case.id}")
     added += _add_negative(root, wanted_ops, wanted_platforms, progress)
     added += _add_primitives(root, wanted_ops, wanted_platforms, progress)
+    if not wanted_ops or "ConvNet" in wanted_ops:
+        added += _add_models(root, wanted_platforms, progress)
     write_manifest(root)
     return added
 
