@@ -195,3 +195,15 @@ def test_model_cases_run_through_model_bin():
         assert read(case.resource).platform == platform and case.provenance["seed"] > 0
         (y,) = lunaref.run_resource(case.resource, [case.inputs[0].data])
         assert np.array_equal(y, case.outputs[0].data)
+
+
+def test_baseline_cases_are_reproducible_from_their_id(tmp_path):
+    from lunaref.vectors.generate import _add_baseline
+    _add_baseline(tmp_path, {"Conv2dInt", "iqAdd"}, {"arcs"}, lambda m: None)
+    for op in ("Conv2dInt", "iqAdd"):
+        for k in range(2):
+            rel = f"arcs/op/{op}/baseline-{k}"
+            for f in (VECTORS / rel).iterdir():
+                assert (tmp_path / rel / f.name).read_bytes() == f.read_bytes(), (rel, f.name)
+    ids = {d.relative_to(VECTORS).as_posix() for d in case_dirs(VECTORS)}
+    assert all(f"{p}/op/{op.name}/baseline-0" in ids for op in REGISTRY for p in op.platforms)

@@ -201,11 +201,41 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                 write_case(root, case)
                 added += 1
                 progress(f"  {case.id}")
+    added += _add_baseline(root, wanted_ops, wanted_platforms, progress)
     added += _add_negative(root, wanted_ops, wanted_platforms, progress)
     added += _add_primitives(root, wanted_ops, wanted_platforms, progress)
     if not wanted_ops or "ConvNet" in wanted_ops:
         added += _add_models(root, wanted_platforms, progress)
     write_manifest(root)
+    return added
+
+
+def _add_baseline(root, ops, platforms, progress, per_platform: int = 2) -> int:
+    """Random op cases from ``default_rng`` seeded by the case id (baseline.py)."""
+    from .baseline import BUILDERS, seed_of
+
+    added = 0
+    for op in REGISTRY:
+        if ops and op.name not in ops:
+            continue
+        for platform in op.platforms:
+            if platforms and platform not in platforms:
+                continue
+            for k in range(per_platform):
+                slug = f"baseline-{k}"
+                cid = case_id(platform, "op", op.name, slug)
+                if (Path(root) / cid / "case.json").exists():
+                    continue
+                rng = np.random.default_rng(seed_of(cid))
+                inputs, specs, attrs = BUILDERS[op.name](rng)
+                outputs = op.run(inputs, specs, attrs, platform)
+                hit = sorted(op.coverage(Case(tuple(inputs), tuple(outputs), attrs, platform)))
+                case = VectorCase(platform, "op", op.name, slug, _plain(attrs), list(inputs), list(outputs),
+                                  list(specs), {"outcome": "valid"},
+                                  {"generator": "numpy.default_rng", "seed": seed_of(cid)}, hit)
+                write_case(root, case)
+                added += 1
+                progress(f"  {cid}")
     return added
 
 
