@@ -15,7 +15,7 @@ import numpy as np
 from .. import errors
 from ..numerics import as_int, rounding_shift
 from ..platforms import PLATFORM_NAMES, profile as get_profile
-from ..ops.common import has_tie, saturates
+from ..ops.common import has_tie, rounding_coverpoints
 from ..ops.registry import Coverpoint
 from ..numerics import dtype as get_dtype
 from . import cnn, div, matrix, vector
@@ -37,17 +37,7 @@ class PrimitiveDef:
 
 def _acc_points(acc: Callable[[Any], Any], out_type: Callable[[Any], str]) -> tuple[Coverpoint, ...]:
     """Ties and saturation of an exact accumulator ``acc(case)`` shifted by ``attrs['shift']``."""
-    s = lambda c: int(c.attrs["shift"])  # noqa: E731
-    return (
-        Coverpoint("positive tie", "the exact result is a positive half after the shift",
-                   lambda c: has_tie(acc(c), s(c), negative=False)),
-        Coverpoint("negative tie", "the exact result is a negative half after the shift",
-                   lambda c: has_tie(acc(c), s(c), negative=True)),
-        Coverpoint("saturates high", "the rounded result exceeds the output maximum",
-                   lambda c: saturates(acc(c), s(c), get_dtype(out_type(c)), high=True)),
-        Coverpoint("saturates low", "the rounded result is below the output minimum",
-                   lambda c: saturates(acc(c), s(c), get_dtype(out_type(c)), high=False)),
-    )
+    return rounding_coverpoints(acc, lambda c: int(c.attrs["shift"]), lambda c: get_dtype(out_type(c)))
 
 
 def _data(c, k: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from ..platforms import PROFILES
 from .registry import Coverpoint
 
 __all__ = ["ints", "has_tie", "saturates", "require_rank", "require_same_shape", "platforms_with",
-           "mac_shift", "accumulator_coverpoints"]
+           "mac_shift", "accumulator_coverpoints", "rounding_coverpoints"]
 
 
 def ints(values: Sequence[Any], n: int, what: str) -> tuple[int, ...]:
@@ -65,17 +65,25 @@ def mac_shift(c) -> int:
     return c.inputs[0].exponent + c.inputs[1].exponent - c.outputs[0].exponent
 
 
-def accumulator_coverpoints(acc: Callable[[Any], Any]) -> tuple[Coverpoint, ...]:
-    """The coverpoints every multiply-accumulate op shares, over its exact accumulator ``acc(case)``."""
+def rounding_coverpoints(acc: Callable[[Any], Any], shift: Callable[[Any], int],
+                         out: Callable[[Any], DType]) -> tuple[Coverpoint, ...]:
+    """Ties of both signs and saturation at both ends of an exact accumulator ``acc(case)`` rounded by
+    ``shift(case)`` into ``out(case)`` — the coverpoints every rounding-shift computation shares."""
     return (
         Coverpoint("positive tie", "an accumulator is a positive exact half after the shift",
-                   lambda c: has_tie(acc(c), mac_shift(c), negative=False)),
+                   lambda c: has_tie(acc(c), shift(c), negative=False)),
         Coverpoint("negative tie", "an accumulator is a negative exact half after the shift",
-                   lambda c: has_tie(acc(c), mac_shift(c), negative=True)),
+                   lambda c: has_tie(acc(c), shift(c), negative=True)),
         Coverpoint("saturates high", "a rounded accumulator exceeds the output maximum",
-                   lambda c: saturates(acc(c), mac_shift(c), c.outputs[0].dtype, high=True)),
+                   lambda c: saturates(acc(c), shift(c), out(c), high=True)),
         Coverpoint("saturates low", "a rounded accumulator is below the output minimum",
-                   lambda c: saturates(acc(c), mac_shift(c), c.outputs[0].dtype, high=False)),
+                   lambda c: saturates(acc(c), shift(c), out(c), high=False)),
+    )
+
+
+def accumulator_coverpoints(acc: Callable[[Any], Any]) -> tuple[Coverpoint, ...]:
+    """The coverpoints every multiply-accumulate op shares, over its exact accumulator ``acc(case)``."""
+    return rounding_coverpoints(acc, mac_shift, lambda c: c.outputs[0].dtype) + (
         Coverpoint("negative shift", "e(X) + e(W) < e(Y): the accumulator is scaled up exactly",
                    lambda c: mac_shift(c) < 0),
     )

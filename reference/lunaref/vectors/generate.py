@@ -48,9 +48,6 @@ def run_case(case: VectorCase):
 
 
 def _find_primitive(prim, platform: str, coverpoint, strategy):
-    from hypothesis import HealthCheck, find, settings
-    from hypothesis.errors import NoSuchExample, Unsatisfiable
-
     def hits(drawn) -> bool:
         arrays, attrs = drawn
         try:
@@ -60,11 +57,7 @@ def _find_primitive(prim, platform: str, coverpoint, strategy):
         return coverpoint.hit(Case(tuple(Tensor.of(a, str(a.dtype)) for a in arrays),
                                    tuple(Tensor.of(o, str(o.dtype)) for o in outs), attrs, platform))
 
-    try:
-        return find(strategy, hits, settings=settings(derandomize=True, max_examples=3000, database=None,
-                                                      suppress_health_check=list(HealthCheck)))
-    except (NoSuchExample, Unsatisfiable):
-        return None
+    return _search(strategy, hits)
 
 
 def _add_models(root, platforms, progress) -> int:
@@ -145,10 +138,19 @@ def _add_primitives(root, names, platforms, progress) -> int:
     return added
 
 
-def _find(op, platform: str, coverpoint, strategy):
+def _search(strategy, hits):
+    """The first example of ``strategy`` that ``hits`` (derandomized hypothesis), or None."""
     from hypothesis import HealthCheck, find, settings
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
+    try:
+        return find(strategy, hits, settings=settings(derandomize=True, max_examples=3000, database=None,
+                                                      suppress_health_check=list(HealthCheck)))
+    except (NoSuchExample, Unsatisfiable):
+        return None
+
+
+def _find(op, platform: str, coverpoint, strategy):
     def hits(drawn) -> bool:
         inputs, outputs, attrs = drawn
         try:
@@ -157,11 +159,7 @@ def _find(op, platform: str, coverpoint, strategy):
             return False
         return coverpoint.hit(Case(tuple(inputs), tuple(result), attrs, platform))
 
-    try:
-        return find(strategy, hits, settings=settings(derandomize=True, max_examples=3000, database=None,
-                                                      suppress_health_check=list(HealthCheck)))
-    except (NoSuchExample, Unsatisfiable):
-        return None
+    return _search(strategy, hits)
 
 
 def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iterable[str] | None = None,
