@@ -60,6 +60,17 @@ def _find_primitive(prim, platform: str, coverpoint, strategy):
     return _search(strategy, hits)
 
 
+def _missing(root, cid: str) -> bool:
+    return not (Path(root) / cid / "case.json").exists()
+
+
+def _record(root, case: VectorCase, progress) -> int:
+    """Write a new case and report it; returns 1 (the count of cases added)."""
+    write_case(root, case)
+    progress(f"  {case.id}")
+    return 1
+
+
 def _add_models(root, platforms, progress) -> int:
     """Model-level cases: a small CNN packed by ``lunaref pack`` for each platform (int8 in and out), run on
     inputs drawn from ``numpy.random.default_rng`` seeded by the case id (the deterministic baseline)."""
@@ -79,7 +90,7 @@ def _add_models(root, platforms, progress) -> int:
             continue
         for k in range(2):
             cid = case_id(platform, "model", "ConvNet", f"baseline-{k}")
-            if (Path(root) / cid / "case.json").exists():
+            if not _missing(root, cid):
                 continue
             seed = int(hashlib.sha256(cid.encode()).hexdigest()[:16], 16)
             data = pack(load_onnx(conv_model("linger3", platform))).data
@@ -95,9 +106,7 @@ def _add_models(root, platforms, progress) -> int:
                               [o.spec for o in outputs], {"outcome": "valid"},
                               {"generator": "numpy.default_rng", "seed": seed,
                                "model": "lunaref.vectors.models.conv_model (linger3), lunaref pack"}, [], data)
-            write_case(root, case)
-            added += 1
-            progress(f"  {cid}")
+            added += _record(root, case, progress)
     return added
 
 
@@ -117,7 +126,7 @@ def _add_primitives(root, names, platforms, progress) -> int:
                 continue
             for cp in prim.coverpoints:
                 slug = slug_of(cp.name)
-                if (Path(root) / case_id(platform, "primitive", name, slug) / "case.json").exists():
+                if not _missing(root, case_id(platform, "primitive", name, slug)):
                     continue
                 drawn = _find_primitive(prim, platform, cp, PRIMITIVE_CASES[name])
                 if drawn is None:
@@ -132,9 +141,7 @@ def _add_primitives(root, names, platforms, progress) -> int:
                                   [o.spec for o in outputs], {"outcome": "valid"},
                                   {"generator": "hypothesis.find", "target": cp.name,
                                    "hypothesis": hypothesis.__version__, "derandomize": True}, hit)
-                write_case(root, case)
-                added += 1
-                progress(f"  {case.id}")
+                added += _record(root, case, progress)
     return added
 
 
@@ -182,7 +189,7 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                 continue
             for cp in op.coverpoints:
                 slug = slug_of(cp.name)
-                if (Path(root) / case_id(platform, "op", op.name, slug) / "case.json").exists():
+                if not _missing(root, case_id(platform, "op", op.name, slug)):
                     continue
                 drawn = _find(op, platform, cp, CASES[op.name])
                 if drawn is None:
@@ -196,9 +203,7 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                                   {"generator": "hypothesis.find", "target": cp.name,
                                    "hypothesis": hypothesis.__version__, "derandomize": True},
                                   hit)
-                write_case(root, case)
-                added += 1
-                progress(f"  {case.id}")
+                added += _record(root, case, progress)
     added += _add_baseline(root, wanted_ops, wanted_platforms, progress)
     added += _add_negative(root, wanted_ops, wanted_platforms, progress)
     added += _add_primitives(root, wanted_ops, wanted_platforms, progress)
@@ -222,7 +227,7 @@ def _add_baseline(root, ops, platforms, progress, per_platform: int = 2) -> int:
             for k in range(per_platform):
                 slug = f"baseline-{k}"
                 cid = case_id(platform, "op", op.name, slug)
-                if (Path(root) / cid / "case.json").exists():
+                if not _missing(root, cid):
                     continue
                 rng = np.random.default_rng(seed_of(cid))
                 inputs, specs, attrs = BUILDERS[op.name](rng)
@@ -231,9 +236,7 @@ def _add_baseline(root, ops, platforms, progress, per_platform: int = 2) -> int:
                 case = VectorCase(platform, "op", op.name, slug, _plain(attrs), list(inputs), list(outputs),
                                   list(specs), {"outcome": "valid"},
                                   {"generator": "numpy.default_rng", "seed": seed_of(cid)}, hit)
-                write_case(root, case)
-                added += 1
-                progress(f"  {cid}")
+                added += _record(root, case, progress)
     return added
 
 
@@ -243,16 +246,14 @@ def _add_negative(root, ops, platforms, progress) -> int:
 
     added = 0
     for platform, op, slug, (inputs, specs, attrs), error in negative_cases(ops, platforms):
-        if (Path(root) / case_id(platform, "op", op, slug) / "case.json").exists():
+        if not _missing(root, case_id(platform, "op", op, slug)):
             continue
         case = VectorCase(platform, "op", op, slug, _plain(attrs), list(inputs), [], list(specs),
                           {"outcome": "error", "error": error}, {"generator": "hand"}, [])
         _, raised = run_case(case)
         if raised != error:
             raise errors.InternalError(f"{case.id}: expected {error}, the reference gives {raised or 'a result'}")
-        write_case(root, case)
-        added += 1
-        progress(f"  {case.id}")
+        added += _record(root, case, progress)
     return added
 
 
