@@ -128,3 +128,20 @@ def test_resnet18_fits_venus_only(evidence, tmp_path, platform):
     else:
         assert r.returncode == 5 and "MemoryLimitExceeded: share memory" in r.stderr
         assert f"{platform} allows 393216" in r.stderr
+
+
+@pytest.mark.evidence
+def test_executor_consumes_each_dma_entry_for_its_own_weight_op(evidence, monkeypatch):
+    # cnn: Conv2dInt, BatchNorm2dInt (constants read in place, no DMA entry), ..., LinearInt
+    from lunaref.resource import executor
+    folder = evidence("linger3-exports", "cnn_arcs")
+    res = pack(lunaref.load_onnx(folder / "model.onnx")).resource
+    copies, current = [], []
+    real_copy, real_run = executor._Memory.copy, executor._run_op
+    monkeypatch.setattr(executor._Memory, "copy", lambda self, src, dst, size: copies.append(
+        (current[-1], src.index, dst.index, size)) or real_copy(self, src, dst, size))
+    monkeypatch.setattr(executor, "_run_op", lambda op, *a: current.append(op.type) or real_run(op, *a))
+    lunaref.run_resource(res, [np.load(folder / "input.npy")], quantize_inputs=True)
+    weight_ops = [o.type for o in res.operators if o.type in ("Conv2dInt", "LinearInt")]
+    assert copies == [(t, d.src_tensor, d.dst_tensor, d.size) for t, d in zip(weight_ops, res.dma)]
+    assert [res.tensors[c[1]].name for c in copies] == ["conv.weight", "fc.weight"]

@@ -24,7 +24,7 @@ from ..ops import REGISTRY
 from ..platforms import Profile, profile as get_profile
 from ..tensor import Tensor, TensorSpec
 from . import weights
-from .layout import DTYPES
+from .layout import DMA_OPS, DTYPES
 from .reader import Operator, Resource, TensorRecord, read
 
 __all__ = ["run_resource", "ResourceRun"]
@@ -246,7 +246,7 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
     if op.type not in REGISTRY:
         raise errors.UnsupportedOp(f"operator type {op.type} is not implemented yet")
     recs = [res.tensors[i] for i in op.inputs]
-    if any(r.constant and not r.mem == "share" for r in recs[1:]) and op.type in _MAC_OPS and res.dma:
+    if op.type in DMA_OPS and res.dma and any(r.constant and r.mem != "share" for r in recs[1:]):
         entry = next(dma, None)  # the executor's prefetch: one DMA entry per weight op, in order
         if entry is not None:
             mem.copy(res.tensors[entry.src_tensor], res.tensors[entry.dst_tensor], entry.size)

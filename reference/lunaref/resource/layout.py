@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["LABEL", "HEADER", "HEADER_SIZE", "PLATFORM_CODES", "MEM_TYPES", "LAYOUTS", "DTYPES",
-           "EXECUTOR_OPS", "AttrStruct", "ATTR_STRUCTS", "ALIGN"]
+           "EXECUTOR_OPS", "DMA_OPS", "AttrStruct", "ATTR_STRUCTS", "ALIGN"]
 
 ALIGN = 16
 LABEL = b"thinker10"
@@ -51,6 +51,12 @@ LayerNormInt LinearInt LogSoftmax LogSoftmaxInt LSTMInt MaxPool MultiheadAttenti
 Requant Reshape Resize Shape ShuffleChannel Slice SoftmaxInt SparifyFFNInt Split Squeeze Tile topN topN2
 Transpose Unsqueeze
 """.split())
+
+
+#: Operators whose non-share-memory constants are prefetched through the DMA list, one entry each, in
+#: operator order (tpacker ``get_dma_buffer``; the executor's ``getWeightData`` callers).
+DMA_OPS = frozenset({"Conv1dInt", "Conv2dInt", "ConvTranspose2dInt", "LinearInt", "LSTMInt", "GRUInt",
+                     "LayerNormInt"})
 
 
 @dataclass(frozen=True)

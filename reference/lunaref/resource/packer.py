@@ -29,7 +29,7 @@ from ..graph import Graph, Node
 from ..platforms import Profile
 from ..tensor import Tensor, TensorSpec
 from . import planner, weights
-from .layout import ATTR_STRUCTS, PLATFORM_CODES
+from .layout import ATTR_STRUCTS, DMA_OPS, PLATFORM_CODES
 from .reader import DMAEntry, Header, IOEntry, Memory, Operator, Parameter, Resource, ShapeInfer, TensorRecord
 from .writer import align, write
 
@@ -43,8 +43,6 @@ PSRAM_THRESHOLD = 640 * 1024
 
 _CODES = {"float32": 0x6604, "int8": 0x6901, "int16": 0x6902, "int32": 0x6904, "int64": 0x6908}
 _THINKER_NAMES = {0x6604: "Float32", 0x6901: "Int8", 0x6902: "Int16", 0x6904: "Int32", 0x6908: "Int64"}
-#: Ops whose constants (weight, bias) are prefetched by DMA when they are not in share memory.
-_DMA_OPS = {"Conv2dInt", "LinearInt"}
 #: Ops whose output shares its input's memory (tpacker's ``is_inplace``).
 _INPLACE_OPS = {"Reshape"}
 _ROUND_METHOD = {"floor": 0, "floor_add": 1, "round": 2, "ceil": 3}
@@ -305,7 +303,7 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         mem_of["workspace"] = "share"
 
     # DMA buffers: the weight ops with non-share constants alternate between two buffers
-    dma_ops = [n for n in nodes if n.op in _DMA_OPS and any(t in graph.constants for t in n.inputs)]
+    dma_ops = [n for n in nodes if n.op in DMA_OPS and any(t in graph.constants for t in n.inputs)]
     dma_size = [0, 0]
     for j, n in enumerate(dma_ops):
         size = sum(align(packed[t][0].nbytes) for t in n.inputs if t in graph.constants)
