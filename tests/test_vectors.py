@@ -13,7 +13,7 @@ import pytest
 from lunaref import Tensor, TensorSpec, errors
 from lunaref.ops import REGISTRY
 from lunaref.vectors.case import VectorCase, case_dirs, read_case, write_case
-from lunaref.vectors.generate import check
+from lunaref.vectors.generate import MODELS, check
 
 from support import ROOT
 from test_cli import lunaref
@@ -30,7 +30,7 @@ def test_committed_set_covers_every_op_platform_and_coverpoint():
     seen_cps = {(c.level, c.op, cp) for c in cases for cp in c.coverpoints}
     assert seen_pairs == {("op", op.name, p) for op in REGISTRY for p in op.platforms} | \
         {("primitive", name, p) for name, prim in PRIMITIVES.items() for p in prim.platforms} | \
-        {("model", "ConvNet", p) for p in ("venus", "venusA", "arcs")}
+        {("model", name, p) for name in MODELS for p in ("venus", "venusA", "arcs")}
     assert seen_cps == {("op", op.name, cp.name) for op in REGISTRY for cp in op.coverpoints} | \
         {("primitive", name, cp.name) for name, prim in PRIMITIVES.items() for cp in prim.coverpoints}
     must_error = {c.op for c in cases if c.expect["outcome"] == "error"}
@@ -105,7 +105,8 @@ def test_a_broken_backend_fails_exactly_that_ops_cases(tmp_path):
     failed = {(row["op"], row["platform"]) for row in doc["results"] if row["failed"]}
     assert failed == {("Relu", p) for p in REGISTRY.get("Relu").platforms}
     assert "expected 0, got" in r.stdout and "LSB" in r.stdout and "rerun: pytest conformance/" in r.stdout
-    assert "err-exponent-changes: expected error ExponentOutOfRange, the backend returned outputs" in r.stdout
+    assert "venus/op/Relu/err-exponent-changes (Relu on venus):\nexpected error ExponentOutOfRange, the backend " \
+        "returned outputs" in r.stdout
 
 
 def test_the_minimal_example_backend_passes_its_op(tmp_path):

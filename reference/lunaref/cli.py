@@ -193,6 +193,81 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _conform_cases(args: argparse.Namespace):
+    from .conformance.runner import default_vectors, select
+
+    root = args.vectors or default_vectors()
+    if root is None:
+        raise errors.BadArgument("no vector set: pass --vectors DIR")
+    ops = [o for spec in args.ops for o in spec.split(",") if o]
+    dirs = select(root, [profile(p).name for p in args.platform], ops, args.level)
+    if not dirs:
+        raise errors.BadArgument(f"no case of {root} matches the selection")
+    return root, dirs
+
+
+def _cmd_conform(args: argparse.Namespace) -> int:
+    import json
+
+    root, dirs = _conform_cases(args)
+    if args.mutants or args.mutant:
+        return _conform_mutants(args, root, dirs)
+    from .conformance import load_backend
+    from .conformance.runner import run
+
+    backend = load_backend(args.backend)
+    results = run(backend, dirs)
+    counts = {k: sum(r.outcome == k for r in results) for k in ("passed", "failed", "skipped")}
+    failed = [r for r in results if r.outcome == "failed"]
+    if args.json:
+        print(json.dumps({"backend": args.backend, "vectors": str(root), **counts,
+                          "failures": [{"id": r.case.id, "why": r.message} for r in failed]}, indent=1))
+    else:
+        table: dict[tuple[str, str, str], dict[str, int]] = {}
+        for r in results:
+            row = table.setdefault((r.case.level, r.case.op, r.case.platform), dict.fromkeys(counts, 0))
+            row[r.outcome] += 1
+        print(f"{'level':<10} {'op':<16} {'platform':<8} {'passed':>7} {'failed':>7} {'skipped':>8}")
+        for (level, op, plat), row in sorted(table.items()):
+            print(f"{level:<10} {op:<16} {plat:<8} {row['passed']:>7} {row['failed']:>7} {row['skipped']:>8}")
+        for r in failed:
+            print(f"FAILED {r.case.id}: {r.message}")
+        print(f"backend {args.backend}: {counts['passed']} passed, {counts['failed']} failed, "
+              f"{counts['skipped']} skipped of {len(results)} cases in {root}")
+    if failed:
+        raise errors.CasesFailed(f"{len(failed)} of {len(results)} cases failed against backend {args.backend}")
+    return 0
+
+
+def _conform_mutants(args: argparse.Namespace, root, dirs) -> int:
+    import json
+
+    from .conformance.mutants import CATALOG, hunt
+    from .vectors.case import read_case
+
+    unknown = [m for m in args.mutant if m not in CATALOG]
+    if unknown:
+        raise errors.BadArgument(f"unknown mutant {unknown[0]!r} (known: {', '.join(CATALOG)})")
+    chosen = [CATALOG[m] for m in args.mutant] if args.mutant else list(CATALOG.values())
+    outcomes = hunt([read_case(d) for d in dirs], chosen)
+    killed = sum(o.killed for o in outcomes)
+    if args.json:
+        print(json.dumps({"vectors": str(root), "cases": len(dirs), "killed": killed, "mutants": [
+            {"name": o.mutant.name, "bug": o.mutant.bug, "killed": o.killed, "cases_run": o.cases,
+             "killed_by": [cid for cid, _ in o.killers]} for o in outcomes]}, indent=1))
+    else:
+        print(f"{'mutant':<24} {'killed':<6} {'cases':>5}  {'first killing case':<46} bug")
+        for o in outcomes:
+            first = o.killers[0][0] if o.killers else "-- SURVIVED: add a vector that catches it"
+            print(f"{o.mutant.name:<24} {'yes' if o.killed else 'NO':<6} {len(o.killers):>5}  {first:<46} {o.mutant.bug}")
+        print(f"kill rate: {killed} of {len(outcomes)} mutants ({100 * killed // len(outcomes)}%) "
+              f"with {len(dirs)} cases of {root}")
+    if killed < len(outcomes):
+        survivors = [o.mutant.name for o in outcomes if not o.killed]
+        raise errors.MutantSurvived(f"{len(survivors)} mutant(s) survived: {', '.join(survivors)}")
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -257,6 +332,20 @@ def build_parser() -> argparse.ArgumentParser:
     vec.add_argument("--ops", action="append", help="only these ops (comma-separated, repeatable)")
     vec.add_argument("-p", "--platform", action="append", help="only this platform (repeatable)")
     vec.set_defaults(func=_cmd_vectors)
+
+    cf = sub.add_parser("conform", help="run a vector set against a backend, or measure its kill rate on the "
+                        "mutation catalog (spec/formats/vectors.md §5, §7)")
+    cf.add_argument("--backend", default="reference",
+                    help="reference, subprocess:COMMAND, mutant:NAME or module:attribute (default reference)")
+    cf.add_argument("--vectors", metavar="DIR", help="the vector set (default: the checkout's vectors/v1)")
+    cf.add_argument("-p", "--platform", action="append", default=[], help="only this platform (repeatable)")
+    cf.add_argument("--ops", action="append", default=[], help="only these ops (comma-separated, repeatable)")
+    cf.add_argument("--level", action="append", default=[], choices=["primitive", "op", "model"],
+                    help="only this level (repeatable)")
+    cf.add_argument("--mutants", action="store_true", help="run every catalogued mutant; print the kill rate")
+    cf.add_argument("--mutant", action="append", default=[], metavar="NAME", help="run only this mutant (repeatable)")
+    cf.add_argument("--json", action="store_true", help="machine-readable result")
+    cf.set_defaults(func=_cmd_conform)
 
     sh = sub.add_parser("shift", help="show how each rounding rule shifts integers right (spec/numerics.md §3)",
                         description="Print round_mode(v / 2^s) for each value and rounding rule.")

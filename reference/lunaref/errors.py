@@ -91,6 +91,14 @@ class OutputMismatch(CheckFailed):
     """Computed and expected tensors differ."""
 
 
+class CasesFailed(CheckFailed):
+    """A backend failed conformance cases."""
+
+
+class MutantSurvived(CheckFailed):
+    """A mutant backend passed every case: the vector set lacks a vector."""
+
+
 class BadArgument(UsageError):
     """An option or argument has a wrong form or value."""
 

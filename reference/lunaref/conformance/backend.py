@@ -83,10 +83,13 @@ class SubprocessBackend(Backend):
     def __init__(self, command: Sequence[str]) -> None:
         self.command = list(command)
         self.results: dict[str, dict] | None = None
-        self.outdir: Any = None
+        self.arrays: dict[str, list[np.ndarray] | str] = {}
 
     def prepare(self, case_dirs) -> None:
+        """Run the program once over every case; its outputs are read into memory and its working
+        directory removed."""
         import json
+        import shutil
         import subprocess
         import tempfile
         from pathlib import Path
@@ -94,47 +97,62 @@ class SubprocessBackend(Backend):
         from ..vectors.case import read_case
 
         work = Path(tempfile.mkdtemp(prefix="lunaref-batch-"))
-        self.outdir = work / "outputs"
-        self.outdir.mkdir()
-        cases = []
-        for d in case_dirs:
-            c = read_case(d)
-            cases.append({"id": c.id, "dir": str(Path(d).resolve()), "level": c.level, "op": c.op,
-                          "platform": c.platform, "outputs": str(self.outdir / c.id.replace("/", "__"))})
-        request = work / "request.json"
-        request.write_text(json.dumps({"format": "lunaref-batch/1", "cases": cases}, indent=1))
-        response = work / "response.json"
-        proc = subprocess.run([*self.command, str(request), str(response)], capture_output=True, text=True)
-        if proc.returncode != 0 or not response.exists():
-            raise errors.CheckFailed(f"backend command {' '.join(self.command)} failed (exit {proc.returncode}): "
-                                     f"{proc.stderr.strip()[-500:]}")
         try:
-            doc = json.loads(response.read_text())
-            self.results = dict(doc["results"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise errors.CheckFailed(f"backend response.json is malformed: {exc}") from None
+            outdir = work / "outputs"
+            outdir.mkdir()
+            cases = [read_case(d) for d in case_dirs]
+            for c in cases:  # one output directory per case, made here so a port need not create directories
+                (outdir / c.id.replace("/", "__")).mkdir()
+            request = work / "request.json"
+            request.write_text(json.dumps({"format": "lunaref-batch/1", "cases": [
+                {"id": c.id, "dir": str(Path(d).resolve()), "level": c.level, "op": c.op, "platform": c.platform,
+                 "outputs": str(outdir / c.id.replace("/", "__"))} for c, d in zip(cases, case_dirs)]}, indent=1))
+            response = work / "response.json"
+            proc = subprocess.run([*self.command, str(request), str(response)], capture_output=True, text=True)
+            if proc.returncode != 0 or not response.exists():
+                raise errors.CheckFailed(f"backend command {' '.join(self.command)} failed (exit {proc.returncode}): "
+                                         f"{proc.stderr.strip()[-500:]}")
+            try:
+                self.results = dict(json.loads(response.read_text())["results"])
+            except (ValueError, KeyError, TypeError) as exc:
+                raise errors.CheckFailed(f"backend response.json is malformed: {exc}") from None
+            for c in cases:
+                if self._result(c.id).get("status") == "ok":
+                    self.arrays[c.id] = self._outputs(outdir / c.id.replace("/", "__"), len(c.output_specs))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @staticmethod
+    def _outputs(out, count: int) -> list[np.ndarray] | str:
+        arrays = []
+        for k in range(count):
+            path = out / f"out{k}.npy"
+            if not path.exists():
+                return f"{path.name} was not written"
+            try:
+                arrays.append(np.load(path, allow_pickle=False))
+            except (OSError, ValueError) as exc:
+                return f"{path.name} is not a readable .npy file ({exc})"
+        return arrays
 
     def _result(self, case_id: str) -> dict:
         if self.results is None:
             raise errors.InternalError("SubprocessBackend.prepare was not called")
-        return self.results.get(case_id, {"status": "unsupported"})
+        res = self.results.get(case_id, {"status": "unsupported"})
+        return res if isinstance(res, dict) else {"status": "error", "error": "MalformedResult"}
 
     def supports_case(self, case: VectorCase) -> bool:
         return self._result(case.id).get("status") != "unsupported"
 
     def run(self, case: VectorCase) -> Sequence[np.ndarray]:
-        from pathlib import Path
-
         res = self._result(case.id)
         if res.get("status") == "error":
             raise BackendError(str(res.get("error", "UnnamedError")))
-        out = Path(self.outdir) / case.id.replace("/", "__")
-        arrays = []
-        for k in range(len(case.output_specs)):
-            path = out / f"out{k}.npy"
-            if not path.exists():
-                raise BackendError("MissingOutput", f"{path.name} was not written")
-            arrays.append(np.load(path, allow_pickle=False))
+        if res.get("status") != "ok":
+            raise BackendError("MalformedResult", f"status {res.get('status')!r} is not ok, error or unsupported")
+        arrays = self.arrays[case.id]
+        if isinstance(arrays, str):
+            raise BackendError("MissingOutput", arrays)
         return arrays
 
 
@@ -142,7 +160,9 @@ BUILTIN = {"reference": ReferenceBackend}
 
 
 def load_backend(spec: str) -> Backend:
-    """A built-in backend name, or ``module:attribute`` naming a Backend class or instance."""
+    """A built-in backend name, ``subprocess:COMMAND`` (a program speaking the batch protocol),
+    ``mutant:NAME`` (the reference with a catalogued porting bug, :mod:`lunaref.conformance.mutants`), or
+    ``module:attribute`` naming a Backend class or instance."""
     if spec in BUILTIN:
         return BUILTIN[spec]()
     if spec.startswith("subprocess:"):
@@ -152,8 +172,13 @@ def load_backend(spec: str) -> Backend:
         if not command:
             raise errors.BadArgument("subprocess backend: no command given (subprocess:COMMAND ...)")
         return SubprocessBackend(command)
+    if spec.startswith("mutant:"):
+        from .mutants import MutantBackend
+
+        return MutantBackend(spec[len("mutant:"):])
     if ":" not in spec:
-        raise errors.BadArgument(f"unknown backend {spec!r} (built-in: {', '.join(BUILTIN)}; or module:attribute)")
+        raise errors.BadArgument(f"unknown backend {spec!r} (built-in: {', '.join(BUILTIN)}; subprocess:COMMAND, "
+                                 "mutant:NAME, or module:attribute)")
     module, _, attr = spec.partition(":")
     try:
         obj: Any = getattr(importlib.import_module(module), attr)

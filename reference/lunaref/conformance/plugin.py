@@ -20,10 +20,8 @@ import pytest
 
 from lunaref import SPEC_VERSION, __version__
 from lunaref.conformance import load_backend
+from lunaref.conformance.runner import default_vectors, select
 from lunaref.vectors.case import case_dirs
-
-#: The checkout's vector set, when lunaref runs from a checkout (src layout: reference/lunaref/...).
-_CHECKOUT_VECTORS = Path(__file__).resolve().parents[3] / "vectors" / "v1"
 _RESULTS: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
     lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0})
 
@@ -31,7 +29,7 @@ _RESULTS: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
 def pytest_addoption(parser):
     g = parser.getgroup("lunaref conformance")
     g.addoption("--backend", default="reference", help="built-in backend name or module:attribute")
-    g.addoption("--vectors", default=str(_CHECKOUT_VECTORS) if _CHECKOUT_VECTORS.is_dir() else None,
+    g.addoption("--vectors", default=str(default_vectors()) if default_vectors() else None,
                 help="the vector set to run (default: the checkout's vectors/v1)")
     g.addoption("--platform", action="append", default=[], help="only this platform (repeatable)")
     g.addoption("--ops", action="append", default=[], help="only these ops (comma-separated, repeatable)")
@@ -62,14 +60,7 @@ def _xfails(config, all_ids: set[str]) -> dict[str, str]:
 
 def _selected(config):
     ops = {o for spec in config.getoption("--ops") for o in spec.split(",") if o}
-    plats, levels = set(config.getoption("--platform")), set(config.getoption("--level"))
-    out = []
-    for d in case_dirs(config.getoption("--vectors")):
-        platform, level, op, _slug = d.relative_to(config.getoption("--vectors")).parts
-        if (ops and op not in ops) or (plats and platform not in plats) or (levels and level not in levels):
-            continue
-        out.append(d)
-    return out
+    return select(config.getoption("--vectors"), config.getoption("--platform"), ops, config.getoption("--level"))
 
 
 def pytest_generate_tests(metafunc):

@@ -1,4 +1,5 @@
-"""Comparison of a backend's outputs with a case's expected outputs, as the failure report shows it."""
+"""Judging a backend on a case: the comparison of its outputs with the expected ones, as the failure
+report shows it (spec/formats/vectors.md §5)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from ..vectors.case import VectorCase
 
-__all__ = ["compare"]
+__all__ = ["compare", "verdict"]
 
 
 def compare(case: VectorCase, actual, limit: int = 8) -> str | None:
@@ -29,3 +30,22 @@ def compare(case: VectorCase, actual, limit: int = 8) -> str | None:
             t = tuple(int(i) for i in idx)
             lines.append(f"  at {list(t)}: expected {e[t]}, got {act[t]} (difference {diff[t]:g} LSB)")
     return "\n".join(lines) or None
+
+
+def verdict(case: VectorCase, backend) -> str | None:
+    """None if ``backend`` passes ``case``; else why not, in one paragraph.
+
+    A valid case passes when every output equals the expected one bit for bit; a must-error case
+    passes only when the backend reports that error (:class:`~lunaref.conformance.BackendError`).
+    """
+    from .backend import BackendError
+
+    try:
+        actual = backend.run(case)
+    except BackendError as exc:
+        if case.expect["outcome"] == "error" and exc.name == case.expect["error"]:
+            return None
+        return f"the backend reported {exc}"
+    if case.expect["outcome"] == "error":
+        return f"expected error {case.expect['error']}, the backend returned outputs"
+    return compare(case, actual)

@@ -76,6 +76,11 @@ def _matmul_acc(c):
     return matrix.mat_mul_acc(_data(c, 0), _data(c, 1), _data(c, 2) if len(c.inputs) > 2 else None)
 
 
+def _beyond_int32(acc) -> bool:
+    v = as_int(acc)
+    return bool(v.size) and (int(v.max()) >= 1 << 31 or int(v.min()) < -(1 << 31))
+
+
 def _conv_kw(attrs):
     return {"strides": tuple(attrs["strides"]), "pads": tuple(attrs["pads"]), "dilations": tuple(attrs["dilations"]),
             "group": int(attrs["group"])}
@@ -148,7 +153,9 @@ PRIMITIVES: dict[str, PrimitiveDef] = {p.name: p for p in (
     _elementwise("scale", lambda a, k: a * k, True),
     _elementwise("offset", lambda a, k: a + k, True),
     PrimitiveDef("mat_mul", "sat(rshift(A·B + bias, shift))", _acc_points(_matmul_acc, _out) + (
-        Coverpoint("bias", "an int32 bias per output column", lambda c: len(c.inputs) > 2),), _matmul_run),
+        Coverpoint("bias", "an int32 bias per output column", lambda c: len(c.inputs) > 2),
+        Coverpoint("accumulator beyond int32", "|A·B + bias| ≥ 2^31 somewhere: the accumulator is wider than "
+                   "32 bits", lambda c: _beyond_int32(_matmul_acc(c))),), _matmul_run),
     PrimitiveDef("conv2d", "act(sat(rshift(conv(X, W) + bias, shift)))", _acc_points(_conv_acc, _out) + (
         Coverpoint("relu", "ReLU after rounding", lambda c: bool(c.attrs.get("relu"))),
         Coverpoint("depthwise", "group = channels",

@@ -8,6 +8,7 @@ change the committed set.  Checking recomputes every committed case and compares
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -71,8 +72,13 @@ def _record(root, case: VectorCase, progress) -> int:
     return 1
 
 
+#: Model-level networks: name -> conv_model's output channels (ConvNet8's convolution has more output channels
+#: than any platform's packed weight group, so a wrong grouping changes its weights).
+MODELS = {"ConvNet": 2, "ConvNet8": 8}
+
+
 def _add_models(root, platforms, progress) -> int:
-    """Model-level cases: a small CNN packed by ``lunaref pack`` for each platform (int8 in and out), run on
+    """Model-level cases: small CNNs packed by ``lunaref pack`` for each platform (int8 in and out), run on
     inputs drawn from ``numpy.random.default_rng`` seeded by the case id (the deterministic baseline)."""
     import hashlib
 
@@ -88,12 +94,12 @@ def _add_models(root, platforms, progress) -> int:
     for platform in PLATFORM_NAMES:
         if platforms and platform not in platforms:
             continue
-        for k in range(2):
-            cid = case_id(platform, "model", "ConvNet", f"baseline-{k}")
+        for (name, channels), k in itertools.product(MODELS.items(), range(2)):
+            cid = case_id(platform, "model", name, f"baseline-{k}")
             if not _missing(root, cid):
                 continue
             seed = int(hashlib.sha256(cid.encode()).hexdigest()[:16], 16)
-            data = pack(load_onnx(conv_model("linger3", platform))).data
+            data = pack(load_onnx(conv_model("linger3", platform, channels=channels))).data
             res = read(data)
             rec = res.tensors[res.inputs[0].tensor]
             x = np.random.default_rng(seed).standard_normal(rec.shape).astype(np.float32)
@@ -102,10 +108,11 @@ def _add_models(root, platforms, progress) -> int:
             out_rec = res.tensors[res.outputs[0].tensor]
             inputs = [Tensor.of(q, "int8", rec.exponent)]
             outputs = [Tensor.of(y, "int8", out_rec.exponent)]
-            case = VectorCase(platform, "model", "ConvNet", f"baseline-{k}", {}, inputs, outputs,
+            case = VectorCase(platform, "model", name, f"baseline-{k}", {}, inputs, outputs,
                               [o.spec for o in outputs], {"outcome": "valid"},
                               {"generator": "numpy.default_rng", "seed": seed,
-                               "model": "lunaref.vectors.models.conv_model (linger3), lunaref pack"}, [], data)
+                               "model": f"lunaref.vectors.models.conv_model (linger3, channels={channels}), "
+                                        "lunaref pack"}, [], data)
             added += _record(root, case, progress)
     return added
 

@@ -1,7 +1,8 @@
 """Small linger-style models for model-level vectors (and the tests), built with onnx.helper.
 
-``conv_model``: float input ``[1, 2, 4, 4]`` → Quant (2^4) → Conv2dInt 3×3 pad 1 with bias → Relu →
-MaxPool 2×2 → Flatten → LinearInt (8 → 3) → Dequant, in either linger dialect.
+``conv_model``: float input ``[1, 2, 4, 4]`` → Quant (2^4) → Conv2dInt 3×3 pad 1 with bias (2 → C
+channels, C = 2 unless asked) → Relu → MaxPool 2×2 → Flatten → LinearInt (4·C → 3) → Dequant, in either
+linger dialect.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ __all__ = ["conv_model"]
 
 def conv_model(dialect: str = "linger3", platform: str | None = "venusA", *, extra_attr: dict | None = None,
                scale_x_conv: float = 16.0, op_type: str | None = None, weight_scale: float = 64.0,
-               symbolic_output: bool = True) -> onnx.ModelProto:
-    """input float [1,2,4,4] -> Quant(2^4) -> conv 3x3 pad 1 (+bias) -> Relu -> MaxPool 2x2 -> Flatten
-    -> Linear(8 -> 3) -> Dequant."""
+               symbolic_output: bool = True, channels: int = 2) -> onnx.ModelProto:
+    """input float [1,2,4,4] -> Quant(2^4) -> conv 3x3 pad 1 (+bias, 2 -> channels) -> Relu -> MaxPool 2x2
+    -> Flatten -> Linear(4 * channels -> 3) -> Dequant."""
     rng = np.random.default_rng(7)
     domain = "linger" if dialect == "linger3" else "thinker"
     tag = {"platform": platform} if (dialect == "linger3" and platform) else {}
     if dialect == "linger1":
         tag = {"platform_quant": "luna_quant"}
-    w = rng.integers(-20, 20, size=(2, 2, 3, 3), dtype=np.int8)
-    b = rng.integers(-300, 300, size=(2,), dtype=np.int32)
-    fw = rng.integers(-30, 30, size=(3, 8), dtype=np.int8)
+    w = rng.integers(-20, 20, size=(channels, 2, 3, 3), dtype=np.int8)
+    b = rng.integers(-300, 300, size=(channels,), dtype=np.int32)
+    fw = rng.integers(-30, 30, size=(3, 4 * channels), dtype=np.int8)
     fb = rng.integers(-100, 100, size=(3,), dtype=np.int32)
     inits = [numpy_helper.from_array(w, "conv.weight"), numpy_helper.from_array(b, "conv.bias"),
              numpy_helper.from_array(fw, "fc.weight"), numpy_helper.from_array(fb, "fc.bias")]

@@ -265,12 +265,14 @@ def _elementwise_case(scalar: bool):
 @st.composite
 def matmul_case(draw):
     m, k, n = (draw(st.integers(1, 4)) for _ in range(3))
-    a = _arr(draw, "int8", m * k).reshape(m, k)
-    b = _arr(draw, "int8", k * n).reshape(k, n)
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    a = _arr(draw, t, m * k).reshape(m, k)
+    b = _arr(draw, t, k * n).reshape(k, n)
     inputs = [a, b]
     if draw(st.booleans()):
         inputs.append(np.array(draw(st.lists(st.integers(-4000, 4000), min_size=n, max_size=n)), dtype=np.int32))
-    return inputs, {"shift": draw(st.integers(0, 12)), "out": draw(st.sampled_from(["int8", "int32"]))}
+    shift = draw(st.integers(0, {"int8": 12, "int16": 24, "int32": 40}[t]))
+    return inputs, {"shift": shift, "out": draw(st.sampled_from(["int8", "int32"]))}
 
 
 @st.composite
