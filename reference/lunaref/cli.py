@@ -184,6 +184,17 @@ def _cmd_vectors(args: argparse.Namespace) -> int:
         added = generate(args.dir, ops, plats, progress=lambda m: print(m, file=sys.stderr))
         print(f"added {added} case(s) under {args.dir}")
         return 0
+    if args.action == "export-c":
+        from .conformance.runner import select
+        from .vectors.export_c import export_c
+
+        if not args.out:
+            raise errors.BadArgument("vectors export-c needs --out DIR")
+        ops = [o for spec in args.ops or () for o in spec.split(",") if o]
+        dirs = select(args.dir, [profile(p).name for p in args.platform or ()], ops)
+        n = export_c(args.dir, dirs, args.out)
+        print(f"exported {n} case(s) to {args.out}: lunaref_vectors.h, lunaref_cases.h, lunaref_runner.c")
+        return 0
     problems = check(args.dir, progress=lambda m: print(m, file=sys.stderr))
     for p in problems:
         print(p)
@@ -327,10 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     ins.set_defaults(func=_cmd_inspect)
 
     vec = sub.add_parser("vectors", help="generate or check conformance vectors (spec/formats/vectors.md)")
-    vec.add_argument("action", choices=["generate", "check"])
+    vec.add_argument("action", choices=["generate", "check", "export-c"],
+                     help="generate missing cases, check every case, or export cases as C headers and a runner")
     vec.add_argument("--dir", default="vectors/v1", help="the vector set (default vectors/v1)")
     vec.add_argument("--ops", action="append", help="only these ops (comma-separated, repeatable)")
     vec.add_argument("-p", "--platform", action="append", help="only this platform (repeatable)")
+    vec.add_argument("--out", metavar="DIR", help="export-c: the directory to write")
     vec.set_defaults(func=_cmd_vectors)
 
     cf = sub.add_parser("conform", help="run a vector set against a backend, or measure its kill rate on the "

@@ -59,6 +59,12 @@ def array_bytes(path: str, arr: np.ndarray) -> bytes:
     return np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_files(files: Iterable[tuple[str, bytes]]) -> None:
     """Write every (path, bytes) pair, all-or-nothing as far as the file system allows."""
     staged: list[tuple[str, str]] = []
@@ -72,6 +78,7 @@ def write_files(files: Iterable[tuple[str, bytes]]) -> None:
             staged.append((tmp, str(target)))
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the mode open() would
         for tmp, target in staged:
             os.replace(tmp, target)
         staged.clear()
