@@ -279,6 +279,20 @@ def _conform_mutants(args: argparse.Namespace, root, dirs) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import json
+
+    from .compare import compare_dumps, format_text, read_dump
+
+    c = compare_dumps(read_dump(args.a), read_dump(args.b))
+    print(json.dumps(c.to_json(), indent=1) if args.json else format_text(c))
+    first = c.first_divergence
+    if first is not None:
+        raise errors.OutputMismatch(f"{sum(not r.exact for r in c.rows)} of {len(c.rows)} shared tensors differ; "
+                                    f"first divergence: {first.name}")
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -359,6 +373,15 @@ def build_parser() -> argparse.ArgumentParser:
     cf.add_argument("--mutant", action="append", default=[], metavar="NAME", help="run only this mutant (repeatable)")
     cf.add_argument("--json", action="store_true", help="machine-readable result")
     cf.set_defaults(func=_cmd_conform)
+
+    cp = sub.add_parser("compare", help="compare two tensor dumps tensor by tensor, in graph order, naming the first "
+                        "divergence (lunaref --dump directories, thinker result dumps, .npz)",
+                        description="Compare two tensor dumps (spec/executor.md §6). Exit status 1 if a shared "
+                        "tensor differs.")
+    cp.add_argument("a", metavar="A", help="the reference side: a dump directory or .npz file")
+    cp.add_argument("b", metavar="B", help="the side under test")
+    cp.add_argument("--json", action="store_true", help="machine-readable result")
+    cp.set_defaults(func=_cmd_compare)
 
     sh = sub.add_parser("shift", help="show how each rounding rule shifts integers right (spec/numerics.md §3)",
                         description="Print round_mode(v / 2^s) for each value and rounding rule.")

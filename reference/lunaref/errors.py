@@ -127,6 +127,10 @@ class InputDTypeMismatch(InputError):
     """An array's dtype differs from the model input's."""
 
 
+class NothingInCommon(InputError):
+    """Two dumps to compare share no tensor name."""
+
+
 class OutputWriteError(InputError):
     """An output file cannot be written."""
 
@@ -145,6 +149,10 @@ class CrcMismatch(FormatError):
 
 class MalformedVector(FormatError):
     """A conformance vector case (case.json and its tensors) or the manifest is malformed."""
+
+
+class MalformedDump(FormatError):
+    """A tensor dump (lunaref, thinker text or .npz) cannot be read."""
 
 
 class InvalidScale(FormatError):
