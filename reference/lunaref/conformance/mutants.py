@@ -122,13 +122,14 @@ def _rounding_instead_of_half_up(mode: Rounding) -> Replacements:
     return {ref: shift_round}
 
 
-for _mode, _bug in (
-        (Rounding.FLOOR, "a bare arithmetic shift v >> s (rounds down) instead of the rounding shift"),
-        (Rounding.TRUNC, "rounds toward zero (C integer division v / 2^s) instead of half up"),
-        (Rounding.HALF_EVEN, "rounds ties to even (numpy.round, IEEE) instead of half up"),
-        (Rounding.HALF_AWAY, "rounds ties away from zero (C round()) instead of half up")):
-    mutant(f"round-{_mode.value.replace('_', '-')}", _bug)(
-        lambda m=_mode: _rounding_instead_of_half_up(m))
+ROUNDING_BUGS = {
+    Rounding.FLOOR: "a bare arithmetic shift v >> s (rounds down) instead of the rounding shift",
+    Rounding.TRUNC: "rounds toward zero (C integer division v / 2^s) instead of half up",
+    Rounding.HALF_EVEN: "rounds ties to even (numpy.round, IEEE) instead of half up",
+    Rounding.HALF_AWAY: "rounds ties away from zero (C round()) instead of half up",
+}
+for _mode, _bug in ROUNDING_BUGS.items():
+    mutant(f"round-{_mode.value.replace('_', '-')}", _bug)(lambda m=_mode: _rounding_instead_of_half_up(m))
 
 
 def _wrapping_saturate() -> Replacements:
@@ -143,6 +144,7 @@ mutant("wrap", "wraps (two's complement) where the spec saturates")(_wrapping_sa
 for _p in PLATFORM_NAMES:
     mutant(f"no-saturation@{_p}", f"the {_p} kernels wrap instead of saturating (one platform's clamp "
            "dropped)", platforms=(_p,))(_wrapping_saturate)
+del _mode, _bug, _p
 
 
 def _accumulator(bits: int) -> Replacements:
