@@ -20,7 +20,7 @@ def load_onnx(model):
     return _load(model)
 
 
-def run_onnx(model, inputs, platform=None, *, intermediates: bool = False):
+def run_onnx(model, inputs, platform=None, *, intermediates: bool = False, compat: str | None = None):
     """Run a linger-exported ONNX model (path, bytes or ``onnx.ModelProto``) as the chip would.
 
     ``model`` may also be a :class:`~lunaref.graph.Graph` from :func:`load_onnx`.
@@ -31,18 +31,20 @@ def run_onnx(model, inputs, platform=None, *, intermediates: bool = False):
     Returns the outputs as numpy arrays in graph-output order.  With ``intermediates=True`` returns
     ``(outputs, tensors)`` where ``tensors`` maps every tensor name the run produced (graph inputs
     and every node output, in execution order) to a :class:`Tensor` (data, dtype, exponent).
+    ``compat="thinker-3.0.4"`` computes as thinker 3.0.4's executor does, its deterministic deviations
+    from the spec included (spec/errata.md).
     """
     from .graph import evaluate
     from .onnx_import import load_onnx
 
     graph = model if hasattr(model, "nodes") else load_onnx(model)
-    tensors = evaluate(graph, inputs, platform)
+    tensors = evaluate(graph, inputs, platform, compat)
     outputs = [tensors[o.name].data for o in graph.outputs]
     return (outputs, tensors) if intermediates else outputs
 
 
 def run_resource(model, inputs, platform=None, *, intermediates: bool = False, quantize_inputs: bool = False,
-                 dequantize_outputs: bool = False, accept_zero_crc: bool = False):
+                 dequantize_outputs: bool = False, accept_zero_crc: bool = False, compat: str | None = None):
     """Run a thinker resource (model.bin: path, bytes or :class:`lunaref.resource.Resource`) as thinker's
     executor does (spec/formats/executor.md) — the counterpart of :func:`run_onnx`.
 
@@ -51,12 +53,13 @@ def run_resource(model, inputs, platform=None, *, intermediates: bool = False, q
     ``quantize_inputs``: a float32 array given for an integer input is quantized with that input's
     exponent (numerics.md §5.1). ``dequantize_outputs``: integer outputs come back as float32.
     Returns the outputs (numpy arrays); with ``intermediates=True``, ``(outputs, tensors)`` where
-    ``tensors`` maps each input and operator output name to a :class:`Tensor`.
+    ``tensors`` maps each input and operator output name to a :class:`Tensor`. ``compat``: as for
+    :func:`run_onnx`.
     """
     from .resource.executor import run_resource as _run
 
     return _run(model, inputs, platform, intermediates=intermediates, quantize_inputs=quantize_inputs,
-                dequantize_outputs=dequantize_outputs, accept_zero_crc=accept_zero_crc)
+                dequantize_outputs=dequantize_outputs, accept_zero_crc=accept_zero_crc, compat=compat)
 
 
 __all__ += ["load_onnx", "run_onnx", "run_resource"]

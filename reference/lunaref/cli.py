@@ -15,6 +15,7 @@ from typing import Sequence
 
 from . import errors, numerics
 from ._version import SPEC_VERSION, __version__
+from .ops.registry import COMPAT_MODES
 from .platforms import PLATFORM_NAMES, profile
 
 
@@ -121,10 +122,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     feeds = [read_input(path, info) for path, info in zip(args.input, in_infos)]
     if is_resource:
         run = execute(model, feeds, args.platform, quantize_inputs=args.quantize_inputs,
-                      dequantize_outputs=args.dequantize_outputs)
+                      dequantize_outputs=args.dequantize_outputs, compat=args.compat)
         outputs, tensors = run.outputs, run.tensors
     else:
-        tensors = evaluate(model, feeds, prof)
+        tensors = evaluate(model, feeds, prof, args.compat)
         outputs = [tensors[name].data for name in out_names]
     files = [(path, array_bytes(path, arr)) for path, arr in zip(args.output, outputs)]
     if args.dump:
@@ -169,7 +170,21 @@ def _cmd_pack(args: argparse.Namespace) -> int:
 
 
 def _cmd_vectors(args: argparse.Namespace) -> int:
-    from .vectors.generate import check, generate
+    from .vectors.generate import check, check_compat_set, compat_root, generate, generate_compat
+
+    if args.compat and args.action != "export-c":
+        if args.action == "generate":
+            added = generate_compat(args.dir, args.compat, progress=lambda m: print(m, file=sys.stderr))
+            print(f"added {added} case(s) under {compat_root(args.dir, args.compat)}")
+            return 0
+        problems = check_compat_set(args.dir, args.compat, progress=lambda m: print(m, file=sys.stderr))
+        for p in problems:
+            print(p)
+        if problems:
+            raise errors.OutputMismatch(f"{len(problems)} problem(s) in {compat_root(args.dir, args.compat)}")
+        print(f"{compat_root(args.dir, args.compat)}: exactly the cases {args.compat} computes differently, "
+              "each byte for byte")
+        return 0
 
     if args.action == "generate":
         try:
@@ -211,7 +226,7 @@ def _conform_cases(args: argparse.Namespace):
     if root is None:
         raise errors.BadArgument("no vector set: pass --vectors DIR")
     ops = [o for spec in args.ops for o in spec.split(",") if o]
-    dirs = select(root, [profile(p).name for p in args.platform], ops, args.level)
+    dirs = select(root, [profile(p).name for p in args.platform], ops, args.level, args.compat)
     if not dirs:
         raise errors.BadArgument(f"no case of {root} matches the selection")
     return root, dirs
@@ -327,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dequantize-outputs", action="store_true",
                      help="resource: return integer outputs as float32 (value × 2^-exponent)")
     run.add_argument("--accept-zero-crc", action="store_true", help="resource: accept a CRC field of 0, as thinker does")
+    run.add_argument("--compat", choices=COMPAT_MODES, metavar="MODE",
+                     help="compute as that executor does, its deterministic deviations from the spec included "
+                          "(spec/errata.md): thinker-3.0.4")
     run.set_defaults(func=_cmd_run)
 
     pk = sub.add_parser("pack", help="pack an ONNX model into a thinker resource (model.bin)",
@@ -358,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     vec.add_argument("--ops", action="append", help="only these ops (comma-separated, repeatable)")
     vec.add_argument("-p", "--platform", action="append", help="only this platform (repeatable)")
     vec.add_argument("--out", metavar="DIR", help="export-c: the directory to write")
+    vec.add_argument("--compat", choices=COMPAT_MODES, metavar="MODE",
+                     help="generate or check the set's compatibility variant <dir>-MODE (formats/vectors.md §9)")
     vec.set_defaults(func=_cmd_vectors)
 
     cf = sub.add_parser("conform", help="run a vector set against a backend, or measure its kill rate on the "
@@ -369,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     cf.add_argument("--ops", action="append", default=[], help="only these ops (comma-separated, repeatable)")
     cf.add_argument("--level", action="append", default=[], choices=["primitive", "op", "model"],
                     help="only this level (repeatable)")
+    cf.add_argument("--compat", choices=COMPAT_MODES, metavar="MODE",
+                    help="expect the results of a compatibility mode (thinker-3.0.4): the set's variant applies")
     cf.add_argument("--mutants", action="store_true", help="run every catalogued mutant; print the kill rate")
     cf.add_argument("--mutant", action="append", default=[], metavar="NAME", help="run only this mutant (repeatable)")
     cf.add_argument("--json", action="store_true", help="machine-readable result")

@@ -17,6 +17,7 @@ import numpy as np
 from . import errors
 from .numerics import DType
 from .ops import REGISTRY
+from .ops.registry import check_compat
 from .platforms import Profile, profile as get_profile
 from .tensor import Tensor, TensorSpec
 
@@ -99,11 +100,13 @@ def _feed(info: ValueInfo, value: Any) -> Tensor:
 
 
 def evaluate(graph: Graph, inputs: Sequence[Any] | Mapping[str, Any], platform: str | Profile | None = None,
-             ) -> dict[str, Tensor]:
+             compat: str | None = None) -> dict[str, Tensor]:
     """Run ``graph``; returns every tensor it computed (inputs and node outputs), in the order produced.
 
-    ``inputs`` are numpy arrays or :class:`Tensor` values, in graph-input order or by name.
+    ``inputs`` are numpy arrays or :class:`Tensor` values, in graph-input order or by name.  ``compat``
+    names a compatibility mode (spec/errata.md): ops then compute as that executor does.
     """
+    check_compat(compat)
     prof = graph.resolve_platform(platform)
     if isinstance(inputs, Mapping):
         unknown = set(inputs) - {i.name for i in graph.inputs}
@@ -124,7 +127,7 @@ def evaluate(graph: Graph, inputs: Sequence[Any] | Mapping[str, Any], platform: 
         op = REGISTRY.get(node.op)
         try:
             args = [values[n] if n in values else graph.constants[n] for n in node.inputs if n]
-            results = op.run(args, node.out_specs, node.attrs, prof)
+            results = op.run(args, node.out_specs, node.attrs, prof, compat)
         except errors.LunarefError as exc:
             raise type(exc)(f"node {node.name!r} ({node.source or node.op}): {exc}") from exc
         for name, tensor in zip(node.outputs, results):

@@ -62,8 +62,9 @@ class ReferenceBackend(Backend):
             if case.level == "model":
                 from ..resource.executor import run_resource
 
-                return run_resource(case.resource, [t.data for t in case.inputs], case.platform)
-            outs = REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform)
+                return run_resource(case.resource, [t.data for t in case.inputs], case.platform, compat=case.compat)
+            outs = REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform,
+                                             case.compat)
         except errors.LunarefError as exc:
             raise BackendError(exc.name, str(exc)) from None
         return [t.data for t in outs]

@@ -20,6 +20,7 @@ import pytest
 
 from lunaref import SPEC_VERSION, __version__
 from lunaref.conformance import load_backend
+from lunaref.errors import LunarefError
 from lunaref.conformance.runner import default_vectors, select
 from lunaref.vectors.case import case_dirs
 _RESULTS: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
@@ -36,6 +37,16 @@ def pytest_addoption(parser):
     g.addoption("--level", action="append", default=[], help="only this level: primitive, op, model")
     g.addoption("--report-json", default="conformance-report.json", help="where the summary JSON goes")
     g.addoption("--xfail-file", help="known failures: one '<case id> <reason>' per line (# comments)")
+    g.addoption("--compat", help="expect a compatibility mode's results (thinker-3.0.4): the set's variant "
+                "<vectors>-MODE replaces the cases it holds")
+
+
+def pytest_configure(config):
+    from lunaref.ops.registry import COMPAT_MODES
+
+    compat = config.getoption("--compat", None)
+    if compat is not None and compat not in COMPAT_MODES:
+        raise pytest.UsageError(f"--compat {compat}: unknown compatibility mode (known: {', '.join(COMPAT_MODES)})")
 
 
 def _xfails(config, all_ids: set[str]) -> dict[str, str]:
@@ -60,7 +71,11 @@ def _xfails(config, all_ids: set[str]) -> dict[str, str]:
 
 def _selected(config):
     ops = {o for spec in config.getoption("--ops") for o in spec.split(",") if o}
-    return select(config.getoption("--vectors"), config.getoption("--platform"), ops, config.getoption("--level"))
+    try:
+        return select(config.getoption("--vectors"), config.getoption("--platform"), ops, config.getoption("--level"),
+                      config.getoption("--compat"))
+    except LunarefError as exc:
+        raise pytest.UsageError(exc.one_line()) from None
 
 
 def pytest_generate_tests(metafunc):
@@ -72,7 +87,7 @@ def pytest_generate_tests(metafunc):
         xfails = _xfails(metafunc.config, all_ids)
         params = []
         for d in _selected(metafunc.config):
-            cid = d.relative_to(root).as_posix()
+            cid = "/".join(d.parts[-4:])  # the case id (a compatibility variant's case lives in another root)
             marks = [pytest.mark.xfail(reason=xfails[cid], strict=True)] if cid in xfails else []
             params.append(pytest.param(d, marks=marks, id=cid))
         metafunc.parametrize("case_dir", params)
@@ -113,7 +128,7 @@ def pytest_terminal_summary(terminalreporter, config):
     vectors = Path(config.getoption("--vectors"))
     manifest = vectors / "manifest.json"
     digest = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest.exists() else None
-    doc = {"backend": backend, "lunaref": __version__, "spec": SPEC_VERSION,
+    doc = {"backend": backend, "lunaref": __version__, "spec": SPEC_VERSION, "compat": config.getoption("--compat"),
            "vectors": {"path": str(vectors), "set": vectors.name, "manifest_sha256": digest}, "results": rows}
     Path(config.getoption("--report-json")).write_text(json.dumps(doc, indent=1) + "\n")
     tr = terminalreporter

@@ -25,18 +25,27 @@ def default_vectors() -> Path | None:
 
 
 def select(root: str | Path, platforms: Iterable[str] = (), ops: Iterable[str] = (),
-           levels: Iterable[str] = ()) -> list[Path]:
-    """The case directories under ``root`` of the given platforms, ops and levels (empty: all)."""
+           levels: Iterable[str] = (), compat: str | None = None) -> list[Path]:
+    """The case directories under ``root`` of the given platforms, ops and levels (empty: all).  With
+    ``compat``, a case of the set's compatibility variant (``<root>-<compat>``, formats/vectors.md §9)
+    replaces the case of the same id."""
+    from ..ops.registry import check_compat
+    from ..vectors.generate import compat_root
+
     root = Path(root)
     if not root.is_dir():
         raise errors.BadArgument(f"vector set {root} is not a directory")
+    variant = compat_root(root, check_compat(compat)) if compat else None
+    if variant is not None and not variant.is_dir():
+        raise errors.BadArgument(f"no {compat} variant of {root}: {variant} is not a directory")
     platforms, ops, levels = set(platforms), set(ops), set(levels)
     out = []
     for d in case_dirs(root):
-        platform, level, op, _slug = d.relative_to(root).parts
+        platform, level, op, _slug = parts = d.relative_to(root).parts
         if (ops and op not in ops) or (platforms and platform not in platforms) or (levels and level not in levels):
             continue
-        out.append(d)
+        replaced = variant.joinpath(*parts) if variant is not None else None
+        out.append(replaced if replaced is not None and (replaced / "case.json").exists() else d)
     return out
 
 

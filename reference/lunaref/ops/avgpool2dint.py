@@ -12,7 +12,7 @@ exponent change compose, because thinker's composition is defective (errata E-AV
 
 from __future__ import annotations
 
-from .. import errors, luna
+from .. import compat, errors, luna
 from ..numerics import rescale, saturate
 from ..tensor import Tensor
 from .common import has_tie, ints, require_rank
@@ -50,6 +50,32 @@ def avgpool2dint(inputs, outputs, attrs, profile):
     return [Tensor.of(saturate(acc, y.dtype), y.dtype, y.exponent)]
 
 
+def thinker_3_0_4(inputs, outputs, attrs, profile):
+    """Compatibility model (errata E-AVGPOOL-1, E-AVGPOOL-2), where thinker is deterministic:
+
+    * ``K = 2^k``: venus drops the exponent change, ``sat8(rshift(S, k))``; arcs and venusA round
+      twice for ``d > 0``, ``sat8(rshift(rshift(S, d), k))``;
+    * other ``K`` on venus: ``div_q31(S, e(X), K, 0, e(Y))``, the platform divide with shift ``−d`` (which
+      on venus gives 0 for ``d > 0``).
+
+    Where thinker passes a negative shift as unsigned (arcs/venusA: ``d < 0``, and any ``d ≠ 0`` with
+    another ``K``) the behaviour is undefined: the spec's result."""
+    (x,), (y,) = inputs, outputs
+    require_rank("AvgPool2dInt", x, 4, "X")
+    s, k = window_sums(x, attrs)
+    d = x.exponent - y.exponent
+    thinker = compat.thinker_3_0_4(profile)
+    if k & (k - 1) == 0 and thinker.avgpool_pow2_drops_exponent:
+        acc = rescale(s, k.bit_length() - 1)
+    elif k & (k - 1) == 0 and d > 0:
+        acc = rescale(rescale(s, d), k.bit_length() - 1)
+    elif k & (k - 1) != 0 and thinker.avgpool_divide_takes_exponent:
+        acc = luna.divide(s, k, -d, profile)
+    else:
+        return avgpool2dint(inputs, outputs, attrs, profile)
+    return [Tensor.of(saturate(acc, y.dtype), y.dtype, y.exponent)]
+
+
 def _d(c) -> int:
     return c.inputs[0].exponent - c.outputs[0].exponent
 
@@ -84,4 +110,5 @@ OP = OpDef(
                    lambda c: any(attributes(c.attrs)[2])),
     ),
     impl=avgpool2dint,
+    compat={"thinker-3.0.4": thinker_3_0_4},
 )

@@ -26,6 +26,18 @@ def quant(inputs, outputs, attrs, profile):
     return [Tensor.of(numerics.quantize(x.data, y.exponent, y.dtype), y.dtype, y.exponent)]
 
 
+def thinker_3_0_4(inputs, outputs, attrs, profile):
+    """Compatibility model (errata E-QUANT-2): thinker forms the factor as ``(float)(1 << e)`` in C
+    ``int``, which is ``−2^31`` for ``e = 31`` — every result has its sign flipped before saturation.
+    ``float32(−2^31) · x = float32(2^31) · (−x)`` exactly, so that is the recipe on ``−x``.  Negative
+    exponents are an undefined C shift (no model: the spec's result); E-QUANT-1's int16/int32 outputs
+    leave stale bytes (no model)."""
+    (x,), (y,) = inputs, outputs
+    if y.exponent == 31:
+        return quant([Tensor.of(-x.data, x.dtype)], outputs, attrs, profile)
+    return quant(inputs, outputs, attrs, profile)
+
+
 def _scaled(case: Case) -> np.ndarray:
     """Step 1 of the recipe, p = float32(2^e) * x, which the coverpoints classify."""
     x, y = case.inputs[0], case.outputs[0]
@@ -48,6 +60,7 @@ OP = OpDef(
     since="1.0.0",
     aliases={"linger1": ("Quant",), "linger3": ("Quant",)},
     signatures=tuple(Signature(("float32",), (t,)) for t in ("int8", "int16", "int32")),
+    compat={"thinker-3.0.4": thinker_3_0_4},
     coverpoints=(
         Coverpoint("positive tie", "x*2^e is exactly k + 1/2 with k >= 0 (rounds up to k + 1)",
                    lambda c: _tie(c, negative=False)),

@@ -59,6 +59,17 @@ class Signature:
     unscaled: tuple[int, ...] = ()
 
 
+#: Compatibility modes (spec/errata.md): executors whose deterministic deviations lunaref can reproduce.
+COMPAT_MODES = ("thinker-3.0.4",)
+
+
+def check_compat(compat: str | None) -> str | None:
+    """``compat`` if it names a compatibility mode (or is None), else ``BadArgument``."""
+    if compat is not None and compat not in COMPAT_MODES:
+        raise errors.BadArgument(f"unknown compatibility mode {compat!r} (known: {', '.join(COMPAT_MODES)})")
+    return compat
+
+
 @dataclass(frozen=True)
 class OpDef:
     """A registry row."""
@@ -71,6 +82,9 @@ class OpDef:
     signatures: tuple[Signature, ...]
     coverpoints: tuple[Coverpoint, ...]
     impl: OpImpl = field(compare=False)
+    #: Compatibility models (spec/errata.md): mode name -> an implementation that reproduces a shipping
+    #: executor's deterministic deviations; the op's own ``impl`` is the spec.
+    compat: Mapping[str, OpImpl] = field(default_factory=dict, compare=False)
 
     @property
     def platforms(self) -> tuple[str, ...]:
@@ -100,12 +114,15 @@ class OpDef:
                 raise errors.ExponentOutOfRange(f"{self.name}: integer output {i} has no exponent")
 
     def run(self, inputs: Sequence[Tensor], outputs: Sequence[TensorSpec | Tensor],
-            attrs: Mapping[str, Any] | None = None, platform: str | Profile = "venusA") -> list[Tensor]:
-        """Check the signature for ``platform`` and compute the op."""
+            attrs: Mapping[str, Any] | None = None, platform: str | Profile = "venusA",
+            compat: str | None = None) -> list[Tensor]:
+        """Check the signature for ``platform`` and compute the op — as the spec defines it, or, with
+        ``compat`` (a name in :data:`COMPAT_MODES`), as that shipping executor computes it."""
         prof = get_profile(platform)
         specs = [o.spec if isinstance(o, Tensor) else o for o in outputs]
         self.check_signature(inputs, specs, prof)
-        return self.impl(list(inputs), specs, dict(attrs or {}), prof)
+        impl = self.impl if compat is None else self.compat.get(check_compat(compat), self.impl)
+        return impl(list(inputs), specs, dict(attrs or {}), prof)
 
     def coverage(self, case: Case) -> set[str]:
         """Names of the coverpoints ``case`` hits."""

@@ -21,6 +21,7 @@ import numpy as np
 from .. import errors
 from ..numerics import dequantize, dtype as get_dtype, quantize
 from ..ops import REGISTRY
+from ..ops.registry import check_compat
 from ..platforms import Profile, profile as get_profile
 from ..tensor import Tensor, TensorSpec
 from . import weights
@@ -118,8 +119,11 @@ def _spec(rec: TensorRecord) -> TensorSpec:
 
 
 def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: str | Profile | None = None, *,
-            quantize_inputs: bool = False, dequantize_outputs: bool = False) -> ResourceRun:
-    """Run ``res`` on ``inputs`` (arrays in IO order, or by input name)."""
+            quantize_inputs: bool = False, dequantize_outputs: bool = False,
+            compat: str | None = None) -> ResourceRun:
+    """Run ``res`` on ``inputs`` (arrays in IO order, or by input name); ``compat`` names a
+    compatibility mode (spec/errata.md)."""
+    check_compat(compat)
     if res.platform not in ("venus", "venusA", "arcs"):
         raise errors.UnsupportedOnPlatform(f"the resource is for {res.platform}, which has no executor")
     prof = get_profile(res.platform)
@@ -161,7 +165,7 @@ def execute(res: Resource, inputs: Sequence[Any] | Mapping[str, Any], platform: 
     dma = iter(res.dma)
     for op in res.operators:
         try:
-            _run_op(op, res, mem, prof, dma, tensors)
+            _run_op(op, res, mem, prof, dma, tensors, compat)
         except errors.LunarefError as exc:
             raise type(exc)(f"operator {op.index} ({op.type}): {exc}") from exc
 
@@ -242,7 +246,8 @@ def infer_shapes(res: Resource, input_shapes: Sequence[tuple[int, ...]]) -> dict
     return {t: tuple(d) for t, d in dims.items()}
 
 
-def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tensors: dict[str, Tensor]) -> None:
+def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tensors: dict[str, Tensor],
+            compat: str | None = None) -> None:
     if op.type not in REGISTRY:
         raise errors.UnsupportedOp(f"operator type {op.type} is not implemented yet")
     recs = [res.tensors[i] for i in op.inputs]
@@ -267,7 +272,7 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
             exponent = args[0].exponent + args[1].exponent
         args.append(Tensor.of(data, spec.dtype, exponent, what=f"tensor {rec.index} ({rec.name})"))
     outs = [_spec(res.tensors[i]) for i in op.outputs]
-    results = REGISTRY.get(op.type).run(args, outs, attrs, prof)
+    results = REGISTRY.get(op.type).run(args, outs, attrs, prof, compat)
     for i, t in zip(op.outputs, results):
         rec = res.tensors[i]
         mem.put(rec, t.data)
@@ -294,8 +299,9 @@ def _weight(op, rec, data, recs, res, mem, attrs, prof) -> np.ndarray:
 
 def run_resource(model: Any, inputs: Sequence[Any] | Mapping[str, Any], platform: str | None = None, *,
                  intermediates: bool = False, quantize_inputs: bool = False, dequantize_outputs: bool = False,
-                 accept_zero_crc: bool = False):
+                 accept_zero_crc: bool = False, compat: str | None = None):
     """Run a thinker resource (path, bytes or :class:`Resource`) — see :func:`lunaref.run_resource`."""
     res = model if isinstance(model, Resource) else read(model, accept_zero_crc=accept_zero_crc)
-    run = execute(res, inputs, platform, quantize_inputs=quantize_inputs, dequantize_outputs=dequantize_outputs)
+    run = execute(res, inputs, platform, quantize_inputs=quantize_inputs, dequantize_outputs=dequantize_outputs,
+                  compat=compat)
     return (run.outputs, run.tensors) if intermediates else run.outputs

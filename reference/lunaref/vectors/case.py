@@ -48,6 +48,7 @@ class VectorCase:
     provenance: dict[str, Any] = field(default_factory=dict)
     coverpoints: list[str] = field(default_factory=list)
     resource: bytes | None = None           # level "model": the thinker resource (model.bin) to run
+    compat: str | None = None               # a compatibility variant's case: the mode it was computed in
 
     @property
     def id(self) -> str:
@@ -108,6 +109,8 @@ def case_files(case: VectorCase) -> dict[str, bytes]:
         "provenance": case.provenance,
         "coverpoints": sorted(case.coverpoints),
     }
+    if case.compat is not None:
+        doc["compat"] = case.compat
     if case.resource is not None:
         files["model.bin"] = case.resource
         doc["model"] = {"file": "model.bin", "sha256": hashlib.sha256(case.resource).hexdigest()}
@@ -178,8 +181,13 @@ def read_case(directory: str | Path) -> VectorCase:
                 raise errors.MalformedVector(f"{where}: model file unreadable ({exc.strerror})") from None
             if hashlib.sha256(resource).hexdigest() != doc["model"]["sha256"]:
                 raise errors.MalformedVector(f"{where}: model.bin does not match its sha256")
+        compat = doc.get("compat")
+        if compat is not None:
+            from ..ops.registry import COMPAT_MODES
+            if compat not in COMPAT_MODES:
+                raise errors.MalformedVector(f"{where}: unknown compatibility mode {compat!r}")
         return VectorCase(platform, level, op, slug, doc["attrs"], inputs, outputs, specs, doc["expect"],
-                          doc.get("provenance", {}), doc.get("coverpoints", []), resource)
+                          doc.get("provenance", {}), doc.get("coverpoints", []), resource, compat)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise errors.MalformedVector(f"{where}: case.json lacks or misstates a field ({exc})") from None
 

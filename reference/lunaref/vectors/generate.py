@@ -36,14 +36,15 @@ def run_case(case: VectorCase):
         if case.level == "model":
             from ..resource.executor import run_resource
 
-            arrays = run_resource(case.resource, [t.data for t in case.inputs], case.platform)
+            arrays = run_resource(case.resource, [t.data for t in case.inputs], case.platform, compat=case.compat)
             return [Tensor.of(a, str(a.dtype), s.exponent) for a, s in zip(arrays, case.output_specs)], None
         if case.level == "primitive":
             from ..luna.registry import run_primitive
 
             arrays = run_primitive(case.op, [t.data for t in case.inputs], case.attrs, case.platform)
             return [Tensor.of(a, str(a.dtype)) for a in arrays], None
-        return REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform), None
+        return REGISTRY.get(case.op).run(case.inputs, case.output_specs, case.attrs, case.platform,
+                                          case.compat), None
     except errors.LunarefError as exc:
         return None, exc.name
 
@@ -213,6 +214,7 @@ def generate(root: str | Path, ops: Iterable[str] | None = None, platforms: Iter
                 added += _record(root, case, progress)
     added += _add_baseline(root, wanted_ops, wanted_platforms, progress)
     added += _add_negative(root, wanted_ops, wanted_platforms, progress)
+    added += _add_errata(root, wanted_ops, wanted_platforms, progress)
     added += _add_primitives(root, wanted_ops, wanted_platforms, progress)
     if not wanted_ops or "ConvNet" in wanted_ops:
         added += _add_models(root, wanted_platforms, progress)
@@ -262,6 +264,106 @@ def _add_negative(root, ops, platforms, progress) -> int:
             raise errors.InternalError(f"{case.id}: expected {error}, the reference gives {raised or 'a result'}")
         added += _record(root, case, progress)
     return added
+
+
+def _add_errata(root, ops, platforms, progress) -> int:
+    """The errata cases of errata.py (the spec's result; the compatibility variant records thinker's)."""
+    from .errata import ERRATA, errata_slug
+
+    added = 0
+    for op_name, entry, only, build in ERRATA:
+        if ops and op_name not in ops:
+            continue
+        op = REGISTRY.get(op_name)
+        for platform in op.platforms:
+            if (only and platform not in only) or (platforms and platform not in platforms):
+                continue
+            slug = errata_slug(entry)
+            if not _missing(root, case_id(platform, "op", op_name, slug)):
+                continue
+            inputs, specs, attrs = build()
+            case = VectorCase(platform, "op", op_name, slug, _plain(attrs), list(inputs), [], list(specs),
+                              {"outcome": "valid"}, {"generator": "hand", "errata": entry}, [])
+            outputs, error = run_case(case)
+            if error is not None:
+                case.expect = {"outcome": "error", "error": error}
+            else:
+                case.outputs = list(outputs)
+                case.coverpoints = sorted(op.coverage(Case(tuple(inputs), tuple(outputs), attrs, platform)))
+            added += _record(root, case, progress)
+    return added
+
+
+def compat_root(root: str | Path, compat: str) -> Path:
+    """Where the compatibility variant of the set ``root`` lives: ``<root>-<compat>`` beside it."""
+    root = Path(root)
+    return root.with_name(f"{root.name}-{compat}")
+
+
+def _expected(case: VectorCase):
+    """What a case records: ("valid", outputs) or ("error", name)."""
+    if case.expect["outcome"] == "error":
+        return "error", case.expect["error"]
+    return "valid", case.outputs
+
+
+def _differs(a, b) -> bool:
+    (ka, va), (kb, vb) = a, b
+    if ka != kb:
+        return True
+    if ka == "error":
+        return va != vb
+    return len(va) != len(vb) or any(_same(x, y) for x, y in zip(va, vb))
+
+
+def _in_compat(case: VectorCase, compat: str) -> VectorCase:
+    """``case`` recomputed in the compatibility mode ``compat`` (same id, inputs and attributes)."""
+    variant = VectorCase(case.platform, case.level, case.op, case.slug, case.attrs, case.inputs, [],
+                         case.output_specs, {"outcome": "valid"}, {**case.provenance, "compat": compat},
+                         case.coverpoints, case.resource, compat)
+    outputs, error = run_case(variant)
+    if error is not None:
+        variant.expect = {"outcome": "error", "error": error}
+    else:
+        variant.outputs = list(outputs)
+    return variant
+
+
+def generate_compat(root: str | Path, compat: str, progress: Callable[[str], None] = print) -> int:
+    """Write the compatibility variant of the set ``root``: every op or model case whose result in the
+    mode ``compat`` differs from the spec's, under the same id (formats/vectors.md §9)."""
+    from ..ops.registry import check_compat
+
+    check_compat(compat)
+    out = compat_root(root, compat)
+    added = 0
+    for d in case_dirs(root):
+        case = read_case(d)
+        if case.level == "primitive" or not _missing(out, case.id):
+            continue
+        variant = _in_compat(case, compat)
+        if _differs(_expected(case), _expected(variant)):
+            added += _record(out, variant, progress)
+    if out.is_dir():
+        write_manifest(out)
+    return added
+
+
+def check_compat_set(root: str | Path, compat: str, progress: Callable[[str], None] = print) -> list[str]:
+    """The variant of ``root`` holds exactly the cases whose result differs in ``compat``, each as computed."""
+    out = compat_root(root, compat)
+    problems = check(out, progress) if out.is_dir() else []
+    have = {d.relative_to(out).as_posix() for d in case_dirs(out)} if out.is_dir() else set()
+    for d in case_dirs(root):
+        case = read_case(d)
+        if case.level == "primitive":
+            continue
+        differs = _differs(_expected(case), _expected(_in_compat(case, compat)))
+        if differs and case.id not in have:
+            problems.append(f"{case.id}: differs in {compat} but is missing from {out.name}")
+        if not differs and case.id in have:
+            problems.append(f"{case.id}: in {out.name} but {compat} computes the spec's result")
+    return problems
 
 
 def _plain(attrs: dict) -> dict:
