@@ -133,3 +133,45 @@ def test_export_errors_are_one_line(tmp_path):
     blocker.write_text("")
     r = lunaref("vectors", "export-c", "--dir", str(CHECKOUT_VECTORS), "--out", str(blocker / "sub"))
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1
+
+
+ATTRS = r"""
+#include <stdio.h>
+#include "lunaref_cases.h"
+int main(void) {
+    const lr_case *c = &lr_cases[0];
+    for (unsigned k = 0; k < c->n_attrs; k++) {
+        const lr_attr *a = &c->attrs[k];
+        printf("%s", a->name);
+        if (a->kind == LR_ATTR_INT) printf(" int %lld", (long long)a->i);
+        if (a->kind == LR_ATTR_FLOAT) printf(" float %.17g", a->f);
+        if (a->kind == LR_ATTR_STR) printf(" str %s", a->s);
+        if (a->kind == LR_ATTR_INTS) for (unsigned i = 0; i < a->n; i++) printf(" %lld", (long long)a->ints[i]);
+        if (a->kind == LR_ATTR_FLOATS) for (unsigned i = 0; i < a->n; i++) printf(" %.17g", a->floats[i]);
+        printf("\n");
+    }
+    return 0;
+}
+"""
+
+
+def test_every_attribute_kind_exports_exactly(tmp_path):
+    from lunaref import Tensor, TensorSpec
+    from lunaref.vectors.case import VectorCase, write_case
+
+    cc = require_cc()
+    attrs = {"alpha": 0.1, "axes": [], "flag": True, "mode": "edge", "pads": [0, -(2 ** 63), 2 ** 63 - 1],
+             "scales": [1.0, 2.5, 1e-300]}
+    x = Tensor.of(np.array([1, -1]), "int8", 0)
+    write_case(tmp_path / "set", VectorCase("venus", "op", "Relu", "attrs", attrs, [x], [], [TensorSpec.of("int8", 0)],
+                                            {"outcome": "error", "error": "ShapeMismatch"}))
+    out = tmp_path / "export"
+    r = lunaref("vectors", "export-c", "--dir", str(tmp_path / "set"), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    (tmp_path / "attrs.c").write_text(ATTRS)
+    prog = build_c(cc, [tmp_path / "attrs.c"], tmp_path / "attrs", f"-I{out}")
+    lines = subprocess.run([str(prog)], capture_output=True, text=True, check=True).stdout.splitlines()
+    g = "%.17g"
+    assert lines == [f"alpha float {g % 0.1}", "axes", "flag int 1", "mode str edge",
+                     f"pads 0 {-(2 ** 63)} {2 ** 63 - 1}", "scales " + " ".join(g % v for v in attrs["scales"])]
+    assert float(lines[0].split()[-1]) == 0.1 and float(lines[-1].split()[-1]) == 1e-300  # round trip exact

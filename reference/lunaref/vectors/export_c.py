@@ -45,6 +45,13 @@ def _c_int(v: int, bits: int) -> str:
     return str(v)
 
 
+def _c_double(v: float) -> str:
+    """A C99 hexadecimal floating constant: exactly ``v``."""
+    if not np.isfinite(v):
+        raise errors.UnsupportedAttribute(f"attribute value {v!r} has no C constant")
+    return v.hex()
+
+
 def _values(arr: np.ndarray, dtype: str) -> str:
     if dtype == "float32":  # exact: the IEEE bits
         flat = [f"{v}u" for v in np.ascontiguousarray(arr, dtype="<f4").view("<u4").reshape(-1).tolist()]
@@ -84,17 +91,21 @@ class _Writer:
         for key, value in sorted(attrs.items()):
             lit = _c_string(key)
             if isinstance(value, (bool, int)):
-                items.append(f"{{{lit}, LR_ATTR_INT, {_c_int(int(value), 64)}, 0, NULL, 0.0, NULL}}")
+                items.append(f"{{{lit}, LR_ATTR_INT, {_c_int(int(value), 64)}, 0, NULL, 0.0, NULL, NULL}}")
             elif isinstance(value, float):
-                items.append(f"{{{lit}, LR_ATTR_FLOAT, 0, 0, NULL, {value!r}, NULL}}")
+                items.append(f"{{{lit}, LR_ATTR_FLOAT, 0, 0, NULL, {_c_double(value)}, NULL, NULL}}")
             elif isinstance(value, str):
-                items.append(f"{{{lit}, LR_ATTR_STR, 0, 0, NULL, 0.0, {_c_string(value)}}}")
+                items.append(f"{{{lit}, LR_ATTR_STR, 0, 0, NULL, 0.0, {_c_string(value)}, NULL}}")
             elif isinstance(value, (list, tuple)) and all(isinstance(v, (bool, int)) for v in value):
                 ints = "NULL"
                 if value:
                     ints = f"{name}_{key}"
                     self.array(ints, "int64_t", ", ".join(_c_int(int(v), 64) for v in value))
-                items.append(f"{{{lit}, LR_ATTR_INTS, 0, {len(value)}, {ints}, 0.0, NULL}}")
+                items.append(f"{{{lit}, LR_ATTR_INTS, 0, {len(value)}, {ints}, 0.0, NULL, NULL}}")
+            elif isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value):
+                floats = f"{name}_{key}"
+                self.array(floats, "double", ", ".join(_c_double(float(v)) for v in value))
+                items.append(f"{{{lit}, LR_ATTR_FLOATS, 0, {len(value)}, NULL, 0.0, NULL, {floats}}}")
             else:
                 raise errors.UnsupportedAttribute(f"attribute {key!r} = {value!r} has no C form")
         if not items:

@@ -24,16 +24,17 @@ typedef struct lr_tensor {
     const char *layout;             /* that layout's name (formats/resource.md §13) */
 } lr_tensor;
 
-typedef enum { LR_ATTR_INT, LR_ATTR_INTS, LR_ATTR_FLOAT, LR_ATTR_STR } lr_attr_kind;
+typedef enum { LR_ATTR_INT, LR_ATTR_INTS, LR_ATTR_FLOAT, LR_ATTR_FLOATS, LR_ATTR_STR } lr_attr_kind;
 
 typedef struct {
     const char *name;
     lr_attr_kind kind;
     int64_t i;                      /* LR_ATTR_INT (booleans are 0 / 1) */
-    uint32_t n;                     /* LR_ATTR_INTS */
+    uint32_t n;                     /* LR_ATTR_INTS, LR_ATTR_FLOATS: the element count */
     const int64_t *ints;
     double f;                       /* LR_ATTR_FLOAT */
     const char *s;                  /* LR_ATTR_STR */
+    const double *floats;           /* LR_ATTR_FLOATS */
 } lr_attr;
 
 typedef struct {
