@@ -46,7 +46,12 @@ def test_resnet50_demo_through_the_cli(evidence, tmp_path, platform):
     assert out.read_bytes() == evidence("thinker-demo", "output.bin").read_bytes()
 
 
-LINGER3 = [f"{m}_{p}" for m in ("cnn", "dwconv_add_avgpool") for p in ("venus", "venusA", "arcs", "venus__diag_pq")]
+LINGER3 = [f"{m}_{p}" for m in ("cnn", "dwconv_add_avgpool", "cat_mul", "cat_mul_m1")
+           for p in ("venus", "venusA", "arcs", "venus__diag_pq")]
+#: Exports whose real thinker output is not sound, with the errata entry that explains it (the spec's
+#: result is linger's; thinker's must differ from it).
+UNSOUND = {"cat_mul_venusA": "E-LINEAR-1 (a 4-row QLinear on venusA)",
+           "cat_mul_m1_venusA": "E-IQCAT-2 (venusA scales a QCat input down with a negative unsigned shift)"}
 
 
 @pytest.mark.parametrize("name", LINGER3)
@@ -57,7 +62,7 @@ def test_linger3_export(evidence, name):
     assert np.array_equal(out, np.load(folder / "linger_output.npy"))
     thinker = sorted(folder.glob("thinker_*_output.npy"))
     for path in thinker:
-        assert np.array_equal(out, np.load(path)), path.name
+        assert np.array_equal(out, np.load(path)) != (name in UNSOUND), f"{path.name} {UNSOUND.get(name, '')}"
     if name.endswith(("_arcs", "_venusA", "__diag_pq")):
         assert thinker, "the evidence README lists a thinker output for this export"
 

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 
 import numpy as np
-import pytest
 
 from lunaref.conformance.runner import CHECKOUT_VECTORS, select
 from lunaref.vectors.case import packed_weight, read_case

@@ -77,7 +77,7 @@ def test_signatures_and_requires(platform):
         REGISTRY.get("Quant").run([Tensor.of(np.array([np.nan], np.float32), "float32")],
                                   [TensorSpec.of("int8", 3)], {}, platform)
     with pytest.raises(errors.DTypeMismatch):
-        REGISTRY.get("Requant").run([Tensor.of(np.array([1]), "int16", 3)], [TensorSpec.of("int8", 3)], {}, platform)
+        REGISTRY.get("Requant").run([Tensor.of(np.array([1]), "int64", 3)], [TensorSpec.of("int8", 3)], {}, platform)
     with pytest.raises(errors.ExponentOutOfRange):
         TensorSpec.of("int8", 40)
     with pytest.raises(errors.ValueOutOfRange):

@@ -25,12 +25,44 @@ class Thinker304:
     #: E-AVGPOOL-2: another window divides with shift ``−d`` (venus ``div_q31``), instead of an undefined
     #: unsigned shift (arcs, venusA).
     avgpool_divide_takes_exponent: bool
+    #: E-IQDIV-1: a scalar divisor's shift is the float32 exponent field of ``q`` ("exponent", venus
+    #: ``fastlog2``, sign ignored) or ``(int32_t)log2f(q)`` ("log2f", arcs and venusA).
+    iqdiv_log2: str = "log2f"
+    #: E-IQDIV-1: the scalar path's scale table holds only the int8 -> int8 form correctly (arcs, venusA).
+    iqdiv_scalar_int8_only: bool = True
+    #: E-IQDIV-2: the tensor divide is called with shift 0, ignoring the exponents (venusA).
+    iqdiv_tensor_ignores_exponents: bool = False
+    #: E-IQVAR-2: the variance is evaluated in int32 and float32 as written (venus); elsewhere the sum of
+    #: squares is never computed (E-IQVAR-1, not modelled).
+    iqvar_float_eval: bool = False
+
+    #: iqCat's int16/int32 code path (``*/concat.h``): "copy" (venus: copied, exponents ignored, E-IQCAT-3),
+    #: "cpu" (arcs: a C routine clamping int16 to +32768, E-SAT-1), "scale16" (venusA: ``luna_scale``
+    #: with an int16 factor, E-IQCAT-1).
+    iqcat_wide_path: str = "copy"
+    #: E-IQCAT-2: scaling an input down passes a negative shift as unsigned (venusA; undefined: the
+    #: compatibility model computes the spec's result there).
+    iqcat_downscale_undefined: bool = False
+    #: E-IQPAD-1: reflect and edge padding are swapped (venus); elsewhere every mode is garbage (no model).
+    iqpad_modes_swapped: bool = False
+
+    #: E-SPLIT-1: the share-memory branch reads leading block ``i`` at byte ``i·M·S`` without the element
+    #: width (arcs, venusA); venus copies by element type.
+    split_block_offset_unscaled: bool = True
+    #: E-SLICE-3: venus's slice copies nothing on axis 0 and leaves a start below ``−s`` negative (not
+    #: deterministic: the compatibility model gives the spec's result there).
+    slice_venus_offsets: bool = False
 
 
 THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
-    Thinker304("venus", avgpool_pow2_drops_exponent=True, avgpool_divide_takes_exponent=True),
-    Thinker304("venusA", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False),
-    Thinker304("arcs", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False),
+    Thinker304("venus", avgpool_pow2_drops_exponent=True, avgpool_divide_takes_exponent=True,
+               iqdiv_log2="exponent", iqdiv_scalar_int8_only=False, iqvar_float_eval=True,
+               iqcat_wide_path="copy", iqpad_modes_swapped=True,
+               split_block_offset_unscaled=False, slice_venus_offsets=True),
+    Thinker304("venusA", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
+               iqdiv_tensor_ignores_exponents=True, iqcat_wide_path="scale16", iqcat_downscale_undefined=True),
+    Thinker304("arcs", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
+               iqcat_wide_path="cpu"),
 )}
 
 

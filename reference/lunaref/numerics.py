@@ -23,7 +23,7 @@ from . import errors
 __all__ = [
     "DType", "DTYPES", "INT4", "INT8", "INT16", "INT32", "INT64", "FLOAT32", "dtype",
     "Rounding", "LINGER_ROUND_MODES", "rounding",
-    "as_int", "shift_round", "rounding_shift", "saturate", "scale_pow2", "rescale", "requantize",
+    "as_int", "shift_round", "divide_round", "rounding_shift", "saturate", "scale_pow2", "rescale", "requantize",
     "quantize", "dequantize", "check_exponent", "exponent_of_scale", "pack_int4", "unpack_int4",
 ]
 
@@ -187,6 +187,45 @@ def shift_round(v: Any, s: int, mode: str | Rounding = Rounding.HALF_UP) -> np.n
     else:  # TRUNC
         up = (r != 0) & (v < 0)
     return q + (up.astype(object) if v.dtype == object else up.astype(np.int64))
+
+
+def divide_round(n: Any, d: Any, mode: str | Rounding = Rounding.HALF_UP) -> np.ndarray:
+    """``round_mode(n / d)`` exactly, for integer arrays ``n`` and ``d`` (broadcast) with ``d != 0``
+    (spec/numerics.md §3.3).
+
+    The quotient is split into ``q = floor(n / d)`` and a remainder ``r`` with ``0 <= r < |d|`` (after
+    making the divisor positive); each rule then decides from ``2r`` against ``|d|`` — the same decisions
+    as :func:`shift_round` with ``2**s`` replaced by ``d``.  Python ints where int64 could overflow.
+    """
+    mode = rounding(mode)
+    n, d = as_int(n), as_int(d)
+    if d.size and bool((d == 0).any()):
+        raise errors.ValueOutOfRange("divide_round: division by zero")
+    neg = d < 0
+    n, d = np.where(neg, -n, n), np.where(neg, -d, d)            # d > 0 from here on
+    if n.dtype != object and d.dtype != object and n.size and d.size:
+        big = max(int(np.abs(n).max()), int(d.max()))
+        if big >= (1 << 61):
+            n, d = n.astype(object), d.astype(object)
+    elif n.dtype == object or d.dtype == object:
+        n, d = np.asarray(n, dtype=object), np.asarray(d, dtype=object)
+    q = n // d
+    r2 = 2 * (n - q * d)                                          # 2r in [0, 2d)
+    if mode is Rounding.FLOOR:
+        up = np.zeros(np.shape(q), dtype=bool)
+    elif mode is Rounding.CEIL:
+        up = r2 != 0
+    elif mode is Rounding.HALF_UP:
+        up = r2 >= d
+    elif mode is Rounding.HALF_EVEN:
+        up = (r2 > d) | ((r2 == d) & ((q % 2) == 1))
+    elif mode is Rounding.HALF_AWAY:
+        up = (r2 > d) | ((r2 == d) & (n >= 0))
+    else:  # TRUNC
+        up = (r2 != 0) & (n < 0)
+    up = np.asarray(up, dtype=bool)
+    out = q + (up.astype(object) if q.dtype == object else up.astype(np.int64))
+    return _to_int64_if_fits(out) if out.dtype == object else out
 
 
 def rounding_shift(v: Any, s: int) -> np.ndarray:

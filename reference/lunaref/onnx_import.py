@@ -240,7 +240,8 @@ class _Importer:
             except errors.UnsupportedOp:
                 raise errors.UnsupportedOp(f"node {node.name!r}: op type {qualified} is not supported "
                                            f"in the {self.dialect} dialect") from None
-            if (node.domain in _STANDARD_DOMAINS) != (op.name in STANDARD_OPS):
+            if op.name not in EITHER_DOMAIN_OPS and \
+                    (node.domain in _STANDARD_DOMAINS) != (op.name in STANDARD_OPS):
                 raise errors.UnsupportedOp(f"node {node.name!r}: {qualified} is in the wrong domain")
             if op.name not in HANDLERS:
                 raise errors.UnsupportedOp(f"node {node.name!r}: {qualified} cannot be imported from ONNX yet")
@@ -290,7 +291,8 @@ def _requant(im: _Importer, node) -> None:
     if "scale_x" in a:
         im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
     to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
-    im.add(node, "Requant", [x], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    widths = {"data_bits": im.spec(x, node).dtype.bits, "o_bits": int(to[3:])}   # RequantAttrs in a resource
+    im.add(node, "Requant", [x], widths, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
 
 _CONV_ATTRS = {"dilations", "group", "kernel_shape", "pads", "strides"}
@@ -351,6 +353,39 @@ def _add(im: _Importer, node) -> None:
     im.add(node, "iqAdd", [x, y], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
 
+def _operand(im: _Importer, name: str, exponent: int, node, attr: str, what: str) -> None:
+    """A second operand: an activation whose exponent ``attr`` declares, or an integer constant (linger
+    exports a Python-number operand as an initializer or Constant) given that exponent."""
+    if name in im.raw and name not in im.specs:
+        im.constant(name, exponent, node, what, ("int8", "int16", "int32"))
+    else:
+        im.expect(name, exponent, node, attr)
+
+
+def _binary(op: str, what: str) -> Callable[[_Importer, Any], None]:
+    """iqSub / iqMul / iqDiv (linger 1.x ``scale_x, scale_y, scale_o``; linger 3.x QMul adds the bits)."""
+    def handle(im: _Importer, node) -> None:
+        a = im.attrs(node, {"scale_x", "scale_y", "scale_o", "o_bits", "x_bits", "y_bits", "data_bits"})
+        x, y = im.inputs(node, 2, 2)
+        im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+        _operand(im, y, im.exp(a, "scale_y", node), node, "scale_y", what)
+        to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+        im.add(node, op, [x, y], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    return handle
+
+
+def _reduce(op: str, axis_attr: str, extra: set[str]) -> Callable[[_Importer, Any], None]:
+    """iqSum (``dims``) / iqVar (``dim``, ``unbiased``): linger 1.x ``scale_x, scale_o``, int8 output."""
+    def handle(im: _Importer, node) -> None:
+        a = im.attrs(node, {"scale_x", "scale_o", "o_bits", "data_bits", axis_attr} | extra)
+        (x,) = im.inputs(node, 1, 1)
+        im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+        to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+        attrs = {k: int(a[k]) for k in (axis_attr, *sorted(extra)) if k in a}
+        im.add(node, op, [x], attrs, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    return handle
+
+
 def _avgpool(im: _Importer, node) -> None:
     a = im.attrs(node, {"kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad", "divisor_override",
                         "scale_x", "scale_o", "o_bits", "x_bits", "data_bits"})
@@ -377,6 +412,99 @@ def _passthrough(op: str, allowed: set[str]) -> Callable[[_Importer, Any], None]
     return handle
 
 
+def _int_data(im: _Importer, node, name: str) -> TensorSpec:
+    s = im.spec(name, node)
+    if not s.dtype.is_integer:
+        raise errors.UnsupportedOp(f"node {node.name!r}: {node.op_type} on {s.dtype} data is not supported "
+                                   f"(lunaref runs the integer graph between Quant and Dequant)")
+    return s
+
+
+def _const_ints(im: _Importer, node, name: str, what: str) -> list[int]:
+    """A constant int64 input's values (opset-13 forms of Split/Squeeze/Unsqueeze attributes)."""
+    im.constant(name, None, node, what, ("int64",))
+    return [int(v) for v in im.constants[name].data.reshape(-1)]
+
+
+def _gather(im: _Importer, node) -> None:
+    """Standard Gather on integers, linger 1.x thinker::Gather and linger 3.x linger::Gather (embeddings:
+    the table takes ``scale_w``, the output its exponent)."""
+    a = im.attrs(node, {"axis", "scale_w", "scale_o", "w_bits", "parameter_bits", "o_bits"})
+    x, idx = im.inputs(node, 2, 2)
+    if "scale_w" in a:
+        e = im.exp(a, "scale_w", node)
+        if "scale_o" in a and im.exp(a, "scale_o", node) != e:
+            raise errors.UnsupportedAttribute(f"node {node.name!r} (Gather): scale_o differs from scale_w "
+                                              f"(a gather does not rescale)")
+        if x in im.raw:
+            im.constant(x, e, node, "table", ("int8", "int16", "int32"))
+        else:
+            im.expect(x, e, node, "scale_w")
+    if idx in im.raw:
+        im.constant(idx, None, node, "indices", ("int64", "int32"))
+    elif im.spec(idx, node).dtype.name not in ("int64", "int32"):
+        raise errors.MalformedOnnx(f"node {node.name!r} (Gather): indices {idx!r} are not int64/int32")
+    s = _int_data(im, node, x)
+    im.add(node, "Gather", [x, idx], {"axis": int(a.get("axis", 0))}, [s])
+
+
+def _slice(im: _Importer, node) -> None:
+    im.attrs(node, set())
+    names = im.inputs(node, 3, 5)
+    for n, what in zip(names[1:], ("starts", "ends", "axes", "steps")):
+        if n:
+            im.constant(n, None, node, what, ("int64",))
+    s = _int_data(im, node, names[0])
+    im.add(node, "Slice", [n for n in names if n], {}, [s])
+
+
+def _split(im: _Importer, node) -> None:
+    a = im.attrs(node, {"axis", "split", "num_outputs"})
+    names = im.inputs(node, 1, 2)
+    attrs = {"axis": int(a.get("axis", 0))}
+    split = _const_ints(im, node, names[1], "split") if len(names) > 1 and names[1] else a.get("split")
+    if split:
+        attrs["split"] = [int(v) for v in split]
+    s = _int_data(im, node, names[0])
+    im.add(node, "Split", names[:1], attrs, [s] * len(node.output))
+
+
+def _axes_op(op: str) -> Callable[[_Importer, Any], None]:
+    """Squeeze/Unsqueeze: ``axes`` an attribute (opset < 13, linger::Squeeze) or a constant input."""
+    def handle(im: _Importer, node) -> None:
+        a = im.attrs(node, {"axes"})
+        names = im.inputs(node, 1, 2)
+        axes = _const_ints(im, node, names[1], "axes") if len(names) > 1 and names[1] else a.get("axes")
+        attrs = {"axes": [int(v) for v in axes]} if axes else {}
+        s = _int_data(im, node, names[0])
+        im.add(node, op, names[:1], attrs, [s])
+    return handle
+
+
+def _shaped(op: str, what: str) -> Callable[[_Importer, Any], None]:
+    """Tile/Expand: data and a constant int64 input."""
+    def handle(im: _Importer, node) -> None:
+        im.attrs(node, set())
+        x, c = im.inputs(node, 2, 2)
+        im.constant(c, None, node, what, ("int64",))
+        im.add(node, op, [x, c], {}, [_int_data(im, node, x)])
+    return handle
+
+
+def _transpose(im: _Importer, node) -> None:
+    a = im.attrs(node, {"perm"})
+    (x,) = im.inputs(node, 1, 1)
+    attrs = {"perm": [int(v) for v in a["perm"]]} if "perm" in a else {}
+    im.add(node, "Transpose", [x], attrs, [_int_data(im, node, x)])
+
+
+def _shape(im: _Importer, node) -> None:
+    a = im.attrs(node, {"start", "end"})
+    (x,) = im.inputs(node, 1, 1)
+    _int_data(im, node, x)
+    im.add(node, "Shape", [x], {k: int(a[k]) for k in ("start", "end") if k in a}, [TensorSpec.of("int64")])
+
+
 def _constant(im: _Importer, node) -> None:
     for attr in node.attribute:
         if attr.name != "value":
@@ -391,15 +519,211 @@ HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
     "Quant": _quant, "Dequant": _dequant, "Requant": _requant,
     "Conv2dInt": _conv, "LinearInt": _linear, "BatchNorm2dInt": _batchnorm,
     "iqAdd": _add, "AvgPool2dInt": _avgpool,
+    "iqSub": _binary("iqSub", "subtrahend"), "iqMul": _binary("iqMul", "multiplier"),
+    "iqDiv": _binary("iqDiv", "divisor"), "iqSum": _reduce("iqSum", "dims", set()),
+    "iqVar": _reduce("iqVar", "dim", {"unbiased"}),
     "Relu": _passthrough("Relu", set()),
     "MaxPool": _passthrough("MaxPool", {"kernel_shape", "strides", "pads", "ceil_mode", "dilations"}),
     "Flatten": _passthrough("Flatten", {"axis"}),
     "Reshape": _passthrough("Reshape", set()),
+    "Gather": _gather, "Slice": _slice, "Split": _split, "Transpose": _transpose,
+    "Tile": _shaped("Tile", "repeats"), "Expand": _shaped("Expand", "shape"),
+    "Squeeze": _axes_op("Squeeze"), "Unsqueeze": _axes_op("Unsqueeze"), "Shape": _shape,
 }
 
 #: Ops that appear as standard ONNX ops (default domain) in both dialects.
-STANDARD_OPS = frozenset({"Relu", "MaxPool", "Flatten", "Reshape"})
+STANDARD_OPS = frozenset({"Relu", "MaxPool", "Flatten", "Reshape",
+                          "Slice", "Split", "Transpose", "Tile", "Expand", "Unsqueeze", "Shape"})
 
+#: Ops that appear both as standard ONNX ops and in the dialect's custom domain (linger 1.x
+#: ``thinker::Gather`` / linger 3.x ``linger::Gather`` embeddings and ``linger::Squeeze``).
+EITHER_DOMAIN_OPS = frozenset({"Gather", "Squeeze"})
+
+
+# --- ArgMax, ShuffleChannel, Resize (ops breadth I, select; spec/ops/argmax.md, shufflechannel.md, resize.md) --
+
+def _argmax(im: _Importer, node) -> None:
+    """Standard ArgMax on integers becomes thinker's ArgMax, as tpacker packs it: the output is thinker's
+    int32 [values, indices] pair buffer at the input's exponent, not ONNX's int64 indices."""
+    a = im.attrs(node, {"axis", "keepdims", "select_last_index"})
+    (x,) = im.inputs(node, 1, 1)
+    s = im.spec(x, node)
+    if not s.dtype.is_integer:
+        raise errors.UnsupportedOp(f"node {node.name!r}: ArgMax on {s.dtype} data is not supported "
+                                   f"(thinker's ArgMax runs on the integer graph)")
+    if int(a.get("select_last_index", 0)) != 0:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} (ArgMax): select_last_index 1 (LUNA takes the first)")
+    im.add(node, "ArgMax", [x], {"axis": int(a.get("axis", 0))}, [TensorSpec.of("int32", s.exponent)])
+
+
+def _shufflechannel(im: _Importer, node) -> None:
+    a = im.attrs(node, {"groups", "axis", "scale_x", "scale_o", "data_bits", "o_bits"})
+    (x,) = im.inputs(node, 1, 1)
+    s = im.spec(x, node)
+    for key in ("scale_x", "scale_o"):
+        if key in a:
+            im.expect(x, im.exp(a, key, node), node, key)
+    attrs = {"groups": int(im.need(a, "groups", node)), "axis": int(a.get("axis", 1))}
+    im.add(node, "ShuffleChannel", [x], attrs, [s])
+
+
+def _optional_constant(im: _Importer, node, name: str, what: str, kind: str) -> str:
+    """The constant input ``name``, or an empty one standing for an absent optional input (thinker's
+    EmptyEntry), so that Resize's inputs keep their positions."""
+    if not name:
+        name = f"{node.name or node.output[0]}::{what}"
+        arr = np.zeros(0, dtype=np.float32 if kind == "float32" else np.int64)
+        im.raw[name] = arr
+        im.constants[name] = Tensor.of(arr, kind, None, what=f"constant {name!r}")
+        im.specs[name] = TensorSpec(get_dtype(kind), None)
+        return name
+    im.constant(name, None, node, what, (kind,))
+    return name
+
+
+def _resize(im: _Importer, node) -> None:
+    """Standard Resize on float32 data (between a Dequant and a Quant): inputs X, roi, scales, sizes."""
+    a = im.attrs(node, {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
+                        "exclude_outside", "extrapolation_value", "antialias", "keep_aspect_ratio_policy"})
+    names = im.inputs(node, 2, 4)
+    if len(names) == 2:                       # opset 10: X, scales
+        names = [names[0], "", names[1]]
+    x = names[0]
+    if im.spec(x, node).dtype.name != "float32":
+        raise errors.UnsupportedOp(f"node {node.name!r}: Resize on {im.spec(x, node).dtype} data is not "
+                                   f"supported (thinker's Resize is float32 only)")
+    if int(a.get("exclude_outside", 0)) or int(a.get("antialias", 0)):
+        raise errors.UnsupportedAttribute(f"node {node.name!r} (Resize): exclude_outside / antialias")
+    if str(a.get("keep_aspect_ratio_policy", "stretch")) != "stretch":
+        raise errors.UnsupportedAttribute(f"node {node.name!r} (Resize): keep_aspect_ratio_policy")
+    ins = [x, _optional_constant(im, node, names[1], "roi", "float32"),
+           _optional_constant(im, node, names[2] if len(names) > 2 else "", "scales", "float32")]
+    if len(names) > 3 and names[3]:
+        ins.append(_optional_constant(im, node, names[3], "sizes", "int64"))
+    attrs = {k: a[k] for k in ("mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a") if k in a}
+    im.add(node, "Resize", ins, attrs, [TensorSpec.of("float32")])
+
+
+HANDLERS.update({"ArgMax": _argmax, "ShuffleChannel": _shufflechannel, "Resize": _resize})
+STANDARD_OPS = STANDARD_OPS | {"ArgMax", "Resize"}
+
+
+# --- Clip, Cast, iqPad / Pad, iqCat / QCat (ops breadth I; spec/ops/clip.md, cast.md, iqpad.md, iqcat.md) --
+
+def _int_activation(im: _Importer, x: str, node) -> TensorSpec:
+    s = im.spec(x, node)
+    if not s.dtype.is_integer:
+        raise errors.UnsupportedOp(f"node {node.name!r}: {node.op_type} on {s.dtype} data is not supported "
+                                   f"(lunaref runs the integer graph between Quant and Dequant)")
+    return s
+
+
+def _clip_bound(im: _Importer, node, name: str, e: int):
+    """A bound constant on X's integer grid: integer constants are grid values (linger 1.x ReLU6Int);
+    float constants are real values (linger 3.x keeps ReLU6's 0.0 / 6.0), scaled by 2^e(X) and truncated."""
+    if name not in im.raw:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} (Clip): bound {name!r} must be a constant")
+    arr = im.raw[name]
+    if arr.size != 1:
+        raise errors.ShapeMismatch(f"node {node.name!r} (Clip): bound {name!r} has {arr.size} values")
+    v = arr.reshape(-1)[0]
+    if arr.dtype.kind in "iu":
+        return int(v)
+    f = float(v)
+    if f != f:
+        raise errors.NonFiniteInput(f"node {node.name!r} (Clip): bound {name!r} is NaN")
+    if f in (float("inf"), float("-inf")):
+        return None
+    import math
+    return math.trunc(f * 2.0 ** e)
+
+
+def _clip(im: _Importer, node) -> None:
+    a = im.attrs(node, {"min", "max"})
+    x, *bounds = im.inputs(node, 1, 3)
+    s = _int_activation(im, x, node)
+    attrs = {}
+    for key, name in zip(("min", "max"), bounds):
+        if name:
+            v = _clip_bound(im, node, name, s.exponent or 0)
+            if v is not None:
+                attrs[key] = v
+    for key in ("min", "max"):           # opset < 11: float attributes, real values as above
+        if key in a and key not in attrs:
+            import math
+            attrs[key] = math.trunc(float(a[key]) * 2.0 ** (s.exponent or 0))
+    im.add(node, "Clip", [x], attrs, [s])
+
+
+_CAST_TO = {1: "float32", 3: "int8", 5: "int16", 6: "int32", 7: "int64"}
+
+
+def _cast(im: _Importer, node) -> None:
+    a = im.attrs(node, {"to", "saturate"})
+    (x,) = im.inputs(node, 1, 1)
+    s = im.spec(x, node)
+    to = _CAST_TO.get(int(im.need(a, "to", node)))
+    if to is None:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} (Cast): to = {a['to']} (supported: "
+                                          f"{', '.join(_CAST_TO.values())})")
+    if to == s.dtype.name:
+        raise errors.UnsupportedOp(f"node {node.name!r} (Cast): a cast to the input's own type {to}")
+    exponent = None if to == "float32" else (s.exponent or 0) if s.dtype.is_integer else 0
+    im.add(node, "Cast", [x], {"to": to}, [TensorSpec.of(to, exponent)])
+
+
+_PAD_MODES = {"constant": 0, "reflect": 1, "edge": 2}
+
+
+def _pad(im: _Importer, node) -> None:
+    """linger 1.x ``thinker::iqPad(x, pads, value)`` and linger 3.x standard ``Pad(data, pads[, value])``."""
+    a = im.attrs(node, {"mode", "pads", "value"})
+    x, *rest = im.inputs(node, 1, 3)
+    s = _int_activation(im, x, node)
+    mode = a.get("mode", "constant")
+    if mode not in _PAD_MODES:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): mode {mode!r}")
+    if rest and rest[0]:
+        im.constant(rest[0], None, node, "pads", ("int64",))
+        pads = rest[0]
+    elif "pads" in a:                     # opset < 11: an attribute
+        pads = f"{node.name or node.output[0]}::pads"
+        arr = np.asarray(a["pads"], dtype=np.int64)
+        im.raw[pads] = arr
+        im.constants[pads] = Tensor.of(arr, "int64", None, what=f"constant {pads!r}")
+        im.specs[pads] = TensorSpec(get_dtype("int64"), None)
+    else:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): no pads")
+    value = rest[1] if len(rest) > 1 and rest[1] else None
+    if value is not None:
+        if value not in im.raw or np.any(im.raw[value] != 0):
+            raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): a constant pad value other "
+                                              f"than 0 (thinker pads with 0 only)")
+    if float(a.get("value", 0.0)) != 0.0:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): pad value {a['value']}")
+    im.add(node, "iqPad", [x, pads], {"mode": _PAD_MODES[mode]}, [s])
+
+
+def _cat(im: _Importer, node) -> None:
+    """linger 1.x ``thinker::iqCat`` (scale_x_i, dim, scale_o) and linger 3.x ``linger::QCat`` (axis,
+    scale_x_i, x_i_bits, scale_o, o_bits)."""
+    names = list(node.input)
+    if not names:
+        raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): no inputs")
+    per = {f"scale_x_{i}" for i in range(len(names))} | {f"x_{i}_bits" for i in range(len(names))}
+    a = im.attrs(node, per | {"axis", "dim", "scale_o", "o_bits", "data_bits"})
+    for i, x in enumerate(names):
+        _int_activation(im, x, node)
+        im.expect(x, im.exp(a, f"scale_x_{i}", node), node, f"scale_x_{i}")
+    t = im.spec(names[0], node).dtype.name
+    to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32), default=int(t[3:]))
+    axis = int(a["axis"] if "axis" in a else a.get("dim", 0))
+    im.add(node, "iqCat", names, {"axis": axis}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+
+
+HANDLERS.update({"Clip": _clip, "Cast": _cast, "iqPad": _pad, "iqCat": _cat})
+STANDARD_OPS = STANDARD_OPS | {"Clip", "Cast"}
+EITHER_DOMAIN_OPS = EITHER_DOMAIN_OPS | {"iqPad"}   # thinker::iqPad (linger 1.x), standard Pad (linger 3.x)
 
 def load_onnx(model: Any) -> Graph:
     """Import an ONNX model (path, bytes or ``onnx.ModelProto``) exported by linger 1.x or 3.x."""

@@ -57,6 +57,8 @@ class Profile:
     #: Which linger attribute the packer records as an op's ``quant_type`` rounding selector:
     #: "quant_mode" (RoundMethod, arcs and venusA) or "platform_quant" (QuantType, venus).
     rounding_selector: str
+    #: Operand dtypes of ``luna_relux`` (result int8; ``luna_misc_math.h``): none on venus.
+    relux_in: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         return self.name
@@ -80,7 +82,7 @@ PROFILES: dict[str, Profile] = {
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
                 div_product_bits=None, div_negative_shift_is_zero=False, conv_weight_group=4,
                 depthwise_layout="KH2", linear_weight_transposed=False,
-                rounding_selector="quant_mode"),
+                rounding_selector="quant_mode", relux_in=frozenset({"int8", "int16", "int32"})),
         # arcs: luna_<op>_i{8,32}i{8,32}o{8,32}: no 16-bit forms.
         Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32)),
                 matmul_types=_pairs((8, 32), (8, 32)), conv_out=frozenset({"int8", "int32"}),
@@ -88,7 +90,7 @@ PROFILES: dict[str, Profile] = {
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
                 div_product_bits=53, div_negative_shift_is_zero=False, conv_weight_group=2,
                 depthwise_layout="C8", linear_weight_transposed=False,
-                rounding_selector="quant_mode"),
+                rounding_selector="quant_mode", relux_in=frozenset({"int8", "int32"})),
     )
 }
 

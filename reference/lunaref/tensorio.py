@@ -54,7 +54,7 @@ def array_bytes(path: str, arr: np.ndarray) -> bytes:
     if str(path).endswith(".npy"):
         import io
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        np.save(buf, np.asarray(arr).copy(order="C"), allow_pickle=False)  # (ascontiguousarray makes 0-d 1-d)
         return buf.getvalue()
     return np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
 

@@ -114,12 +114,16 @@ def wrap(v, bits: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 def _rounding_instead_of_half_up(mode: Rounding) -> Replacements:
-    ref = numerics.shift_round
+    """Every half-up rounding — of a shift and of an exact quotient — uses ``mode`` instead."""
+    shift_ref, divide_ref = numerics.shift_round, numerics.divide_round
 
     def shift_round(v, s, m=Rounding.HALF_UP):
-        return ref(v, s, mode if numerics.rounding(m) is Rounding.HALF_UP else m)
+        return shift_ref(v, s, mode if numerics.rounding(m) is Rounding.HALF_UP else m)
 
-    return {ref: shift_round}
+    def divide_round(n, d, m=Rounding.HALF_UP):
+        return divide_ref(n, d, mode if numerics.rounding(m) is Rounding.HALF_UP else m)
+
+    return {shift_ref: shift_round, divide_ref: divide_round}
 
 
 ROUNDING_BUGS = {

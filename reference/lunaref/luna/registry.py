@@ -140,6 +140,19 @@ def _div_big(c) -> bool:
     return bool(a.size and max(abs(int(v)) for v in a.reshape(-1)) * r >= (1 << 53))
 
 
+def _prelu_run(inputs, attrs, platform):
+    return [vector.prelu(inputs[0], int(attrs["slope"]), int(attrs["shift"]), attrs["out"], platform)]
+
+
+def _prelu_part(c, negative: bool):
+    v = as_int(_data(c, 0))
+    return (v[v < 0], int(c.attrs["slope"]) + int(c.attrs["shift"])) if negative else (v[v >= 0], int(c.attrs["shift"]))
+
+
+def _relux_run(inputs, attrs, platform):
+    return [vector.relux(inputs[0], int(attrs["x"]), int(attrs["shift"]), platform)]
+
+
 PRIMITIVES: dict[str, PrimitiveDef] = {p.name: p for p in (
     PrimitiveDef("rshift", "the LUNA rounding shift floor(v / 2^s + 1/2), unsaturated", (
         Coverpoint("positive tie", "a positive half", lambda c: has_tie(_data(c, 0), int(c.attrs["shift"]), False)),
@@ -169,6 +182,22 @@ PRIMITIVES: dict[str, PrimitiveDef] = {p.name: p for p in (
         Coverpoint("differs from exact rounding", "the result is not floor(a·2^s/b + 1/2)", _div_inexact_tie),
         Coverpoint("product beyond 2^53", "|a|·r ≥ 2^53: the 53-bit rounding of venus and arcs applies", _div_big),),
         _div_run),
+    PrimitiveDef("prelu", "x >= 0: sat(rshift(x, shift)); x < 0: sat(rshift(x, slope + shift))", (
+        Coverpoint("positive tie", "a non-negative value meets an exact half",
+                   lambda c: has_tie(*_prelu_part(c, False), negative=False)),
+        Coverpoint("negative tie", "a negative value meets an exact half (rounds toward +inf)",
+                   lambda c: has_tie(*_prelu_part(c, True), negative=True)),
+        Coverpoint("saturates high", "a rounded value exceeds the result maximum",
+                   lambda c: bool((rounding_shift(*_prelu_part(c, False)) > get_dtype(_out(c)).max).any())),
+        Coverpoint("saturates low", "a rounded value is below the result minimum",
+                   lambda c: bool((rounding_shift(*_prelu_part(c, True)) < get_dtype(_out(c)).min).any())),),
+        _prelu_run),
+    PrimitiveDef("relux", "min(max(rshift(x, shift), 0), x_max) into int8", (
+        Coverpoint("positive tie", "the shift meets a positive exact half",
+                   lambda c: has_tie(_data(c, 0), int(c.attrs["shift"]), negative=False)),
+        Coverpoint("clamped", "a rounded value exceeds the threshold",
+                   lambda c: bool((rounding_shift(_data(c, 0), int(c.attrs["shift"])) > int(c.attrs["x"])).any())),),
+        _relux_run, platforms=("venusA", "arcs")),
 )}
 
 

@@ -19,7 +19,7 @@ from .. import errors
 from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
 
-__all__ = ["add", "sub", "mul", "scale", "offset", "relu"]
+__all__ = ["add", "sub", "mul", "scale", "offset", "relu", "prelu", "relux"]
 
 
 def _operand_type(name: str, a: np.ndarray) -> str:
@@ -92,3 +92,37 @@ def relu(a: Any, shift: int = 0) -> np.ndarray:
     a = np.asarray(a)
     t = _operand_type("relu", a)
     return saturate(rounding_shift(np.maximum(as_int(a), 0), shift), t)
+
+
+def prelu(a: Any, slope: int, shift: int, out: str, platform: str | Profile) -> np.ndarray:
+    """``luna_prelu``: ``sat(rshift(a, shift))`` where ``a >= 0``, ``sat(rshift(a, slope + shift))`` where
+    ``a < 0`` — the negative part is multiplied by ``2^-slope``: ``slope`` is a right-shift count, not a
+    factor (measured, thinker.md §1.3).  Forms as the element-wise primitives (``vector_types``)."""
+    a = np.asarray(a)
+    t = _operand_type("prelu", a)
+    out = _check("prelu", platform, t, out)
+    slope, shift = _shift_count_of("prelu", slope), _shift_count_of("prelu", shift)
+    v = as_int(a)
+    pos = rounding_shift(np.maximum(v, 0), shift)
+    neg = rounding_shift(np.minimum(v, 0), slope + shift)
+    return saturate(np.where(v >= 0, pos, neg), out)
+
+
+def relux(a: Any, x: int, shift: int, platform: str | Profile) -> np.ndarray:
+    """``luna_relux`` (arcs, venusA): ``min(max(rshift(a, shift), 0), x)`` into int8, the threshold ``x``
+    an int8 value in ``[0, 127]`` (measured: the clamp follows the rounding, thinker.md §1.3)."""
+    a = np.asarray(a)
+    t = _operand_type("relux", a)
+    prof = get_profile(platform)
+    if t not in prof.relux_in:
+        raise errors.UnsupportedOnPlatform(f"luna relux: no {t} -> int8 form on {prof.name}")
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)) or not 0 <= int(x) <= 127:
+        raise errors.ValueOutOfRange(f"luna relux: threshold {x!r} is not an int8 value in [0, 127]")
+    shift = _shift_count_of("relux", shift)
+    return np.minimum(np.maximum(rounding_shift(as_int(a), shift), 0), int(x)).astype(np.int8)
+
+
+def _shift_count_of(name: str, s: Any) -> int:
+    if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer)) or int(s) < 0:
+        raise errors.ShiftOutOfRange(f"luna {name}: shift {s!r} must be a non-negative integer")
+    return int(s)

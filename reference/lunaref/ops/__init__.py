@@ -5,8 +5,12 @@ One module per op; each defines ``OP``, its registry row.  :data:`REGISTRY` hold
 
 from __future__ import annotations
 
+from . import cast, clip, iqcat, prelu, relux  # ops breadth I
 from . import (avgpool2dint, batchnorm2dint, conv2dint, dequant, flatten, iqadd, iqpad, linearint, maxpool,
                quant, relu, requant, reshape)
+from . import expand, gather, shape, slice, split, squeeze, tile, transpose, unsqueeze  # movement
+from . import iqdiv, iqmul, iqsub, iqsum, iqvar  # ops breadth I (arithmetic)
+from . import argmax, resize, shufflechannel, topn, topn2  # ops breadth I (select)
 from .registry import DIALECTS, Case, Coverpoint, OpDef, Registry, Signature, check_spec
 
 __all__ = ["REGISTRY", "DIALECTS", "Case", "Coverpoint", "OpDef", "Registry", "Signature", "check_spec"]
@@ -14,4 +18,12 @@ __all__ = ["REGISTRY", "DIALECTS", "Case", "Coverpoint", "OpDef", "Registry", "S
 REGISTRY = Registry()
 for _module in (quant, dequant, requant, conv2dint, linearint, batchnorm2dint, iqadd, relu, maxpool,
                 avgpool2dint, reshape, flatten, iqpad):
+    REGISTRY.register(_module.OP)
+for _module in (argmax, topn, topn2, shufflechannel, resize):  # ops breadth I (select)
+    REGISTRY.register(_module.OP)
+for _module in (clip, prelu, relux, cast, iqcat):  # ops breadth I
+    REGISTRY.register(_module.OP)
+for _module in (gather, slice, split, transpose, tile, expand, squeeze, unsqueeze, shape):  # movement
+    REGISTRY.register(_module.OP)
+for _module in (iqsub, iqmul, iqdiv, iqsum, iqvar):  # ops breadth I (arithmetic)
     REGISTRY.register(_module.OP)

@@ -12,7 +12,7 @@ from ..platforms import PROFILES
 from .registry import Coverpoint
 
 __all__ = ["ints", "has_tie", "saturates", "require_rank", "require_same_shape", "platforms_with",
-           "mac_shift", "accumulator_coverpoints", "rounding_coverpoints"]
+           "mac_shift", "accumulator_coverpoints", "rounding_coverpoints", "rescaled_pair_coverpoints"]
 
 
 def ints(values: Sequence[Any], n: int, what: str) -> tuple[int, ...]:
@@ -78,6 +78,31 @@ def rounding_coverpoints(acc: Callable[[Any], Any], shift: Callable[[Any], int],
                    lambda c: saturates(acc(c), shift(c), out(c), high=True)),
         Coverpoint("saturates low", "a rounded accumulator is below the output minimum",
                    lambda c: saturates(acc(c), shift(c), out(c), high=False)),
+    )
+
+
+def rescaled_pair_coverpoints(combine: Callable[[Any, Any], Any], result: str) -> tuple[Coverpoint, ...]:
+    """The coverpoints of a binary op whose two operands are each rescaled to the output exponent and then
+    combined (iqAdd: ``+``, the "sum"; iqSub: ``−``, the "difference")."""
+    def rescaled(c):
+        y = c.outputs[0]
+        return [rescale(x.data, x.exponent - y.exponent) for x in c.inputs]
+
+    def tie(c, negative: bool) -> bool:
+        y = c.outputs[0]
+        return any(has_tie(x.data, x.exponent - y.exponent, negative) for x in c.inputs)
+
+    return (
+        Coverpoint("positive tie", "rescaling an operand meets a positive exact half", lambda c: tie(c, False)),
+        Coverpoint("negative tie", "rescaling an operand meets a negative exact half", lambda c: tie(c, True)),
+        Coverpoint("saturates high", f"the {result} exceeds the output maximum",
+                   lambda c: bool((combine(*rescaled(c)) > c.outputs[0].dtype.max).any())),
+        Coverpoint("saturates low", f"the {result} is below the output minimum",
+                   lambda c: bool((combine(*rescaled(c)) < c.outputs[0].dtype.min).any())),
+        Coverpoint("both rescaled", "both operands differ from the output exponent",
+                   lambda c: all(x.exponent != c.outputs[0].exponent for x in c.inputs)),
+        Coverpoint("scaled up", "an operand has fewer fraction bits than the output (exact left scale)",
+                   lambda c: any(x.exponent < c.outputs[0].exponent for x in c.inputs)),
     )
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from .. import luna
 from ..numerics import rescale, saturate
 from ..tensor import Tensor
-from .common import has_tie, require_same_shape
-from .registry import Coverpoint, OpDef, Signature
+from .common import require_same_shape, rescaled_pair_coverpoints
+from .registry import OpDef, Signature
 
 
 def iqadd(inputs, outputs, attrs, profile):
@@ -33,16 +33,6 @@ def iqadd(inputs, outputs, attrs, profile):
     return [Tensor.of(data, y.dtype, y.exponent)]
 
 
-def _rescaled_tie(c, negative: bool) -> bool:
-    y = c.outputs[0]
-    return any(has_tie(x.data, x.exponent - y.exponent, negative) for x in c.inputs)
-
-
-def _sum(c):
-    y = c.outputs[0]
-    return sum(rescale(x.data, x.exponent - y.exponent) for x in c.inputs)
-
-
 SIGNATURES = (
     Signature(("int8", "int8"), ("int8",)),
     Signature(("int16", "int16"), ("int16",), ("venusA",)),
@@ -56,19 +46,6 @@ OP = OpDef(
     since="1.0.0",
     aliases={"linger1": ("iqAdd",), "linger3": ("QAdd",)},
     signatures=SIGNATURES,
-    coverpoints=(
-        Coverpoint("positive tie", "rescaling an operand meets a positive exact half",
-                   lambda c: _rescaled_tie(c, negative=False)),
-        Coverpoint("negative tie", "rescaling an operand meets a negative exact half",
-                   lambda c: _rescaled_tie(c, negative=True)),
-        Coverpoint("saturates high", "the sum exceeds the output maximum",
-                   lambda c: bool((_sum(c) > c.outputs[0].dtype.max).any())),
-        Coverpoint("saturates low", "the sum is below the output minimum",
-                   lambda c: bool((_sum(c) < c.outputs[0].dtype.min).any())),
-        Coverpoint("both rescaled", "both operands differ from the output exponent",
-                   lambda c: all(x.exponent != c.outputs[0].exponent for x in c.inputs)),
-        Coverpoint("scaled up", "an operand has fewer fraction bits than the output (exact left scale)",
-                   lambda c: any(x.exponent < c.outputs[0].exponent for x in c.inputs)),
-    ),
+    coverpoints=rescaled_pair_coverpoints(lambda a, b: a + b, "sum"),
     impl=iqadd,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import errors
+from .. import compat, errors
 from ..tensor import Tensor
 from .common import require_rank
 from .registry import Coverpoint, OpDef, Signature
@@ -62,6 +62,21 @@ def iqpad(inputs, outputs, attrs, profile):
     return [Tensor.of(data, y.dtype, y.exponent)]
 
 
+#: ``iqpad.h`` on venus pads "reflect" with the edge value and "edge" by reflection (E-IQPAD-1).
+_VENUS_SWAP = {"reflect": "edge", "edge": "reflect", "constant": "constant"}
+
+
+def thinker_3_0_4(inputs, outputs, attrs, profile):
+    """Compatibility model (E-IQPAD-1): on venus thinker 3.0.4 swaps reflect and edge (deterministic;
+    observed end-to-end); arcs and venusA produce data-dependent garbage in every mode (no model: the
+    spec's result)."""
+    if not compat.thinker_3_0_4(profile).iqpad_modes_swapped:
+        return iqpad(inputs, outputs, attrs, profile)
+    mode = MODES.get(attrs.get("mode", 0))
+    iqpad(inputs, outputs, attrs, profile)           # the spec's REQUIREs
+    return iqpad(inputs, outputs, dict(attrs, mode=_VENUS_SWAP.get(mode, attrs.get("mode"))), profile)
+
+
 def _mode(c) -> str:
     return MODES.get(c.attrs.get("mode", 0), "?")
 
@@ -71,7 +86,7 @@ OP = OpDef(
     summary="pad H and W of an NCHW tensor: constant 0, reflect or edge",
     spec_section="ops/iqpad.md",
     since="1.0.0",
-    aliases={},
+    aliases={"linger1": ("iqPad",), "linger3": ("Pad",)},
     signatures=tuple(Signature(ins, ("int8",), unscaled=(1, 2)) for ins in
                      (("int8", "int64"), ("int8", "int64", "int64"))),
     coverpoints=(
@@ -84,4 +99,5 @@ OP = OpDef(
                    lambda c: c.inputs[1].data.size == 8),
     ),
     impl=iqpad,
+    compat={"thinker-3.0.4": thinker_3_0_4},
 )

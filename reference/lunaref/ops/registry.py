@@ -57,6 +57,8 @@ class Signature:
     #: Positions of integer inputs that are raw integers (shapes, indices) and carry no exponent;
     #: every other integer operand must have one.
     unscaled: tuple[int, ...] = ()
+    #: Positions of integer outputs that are raw integers (Shape's int64 extents): no exponent.
+    unscaled_outputs: tuple[int, ...] = ()
 
 
 #: Compatibility modes (spec/errata.md): executors whose deterministic deviations lunaref can reproduce.
@@ -110,7 +112,7 @@ class OpDef:
             if t.dtype.is_integer and i not in unscaled and t.exponent is None:
                 raise errors.ExponentOutOfRange(f"{self.name}: integer input {i} has no exponent")
         for i, t in enumerate(outputs):
-            if t.dtype.is_integer and t.exponent is None:
+            if t.dtype.is_integer and i not in matches[0].unscaled_outputs and t.exponent is None:
                 raise errors.ExponentOutOfRange(f"{self.name}: integer output {i} has no exponent")
 
     def run(self, inputs: Sequence[Tensor], outputs: Sequence[TensorSpec | Tensor],

@@ -102,6 +102,36 @@ def _attrs(op: Operator) -> dict[str, Any]:
         return {"data_bits": int(a["data_bits"])} if a else {}
     if op.type == "iqPad":
         return {"mode": int(a.get("mode", 0))}
+    if op.type == "iqSum":
+        return {"dims": int(a["axis"])} if a else {}
+    if op.type == "iqVar":   # tpacker writes the blob empty (E-FORMAT-7): the last axis
+        return {"dim": int(a["dims"])} if a else {}
+    if op.type == "Gather":
+        return {"axis": int(a.get("axis", 0))}
+    if op.type == "Split" and a:
+        return {"axis": int(a["axis"]), "split": list(a["split"][:int(a["dims"])])}
+    if op.type == "Transpose" and a:
+        return {"perm": list(a["axes_"][:int(a["ndim_"])])}
+    if op.type == "Squeeze" and a and a["ndim"]:
+        return {"axes": list(a["axes"][:int(a["ndim"])])}
+    if op.type == "ArgMax":
+        return {"axis": int(a["axis"])}
+    if op.type == "iqCat":
+        return {"axis": int(a.get("axis", 0))}
+    if op.type == "Clip" and a:   # ±FLT_MAX (what lunaref pack writes for an absent bound) is no bound
+        big = float(np.finfo(np.float32).max)
+        return {k: float(a[k]) for k in ("min", "max") if abs(float(a[k])) < big}
+    if op.type == "PRelu":
+        return {"slope": int(a["slope"]), "post_shift": int(a["post_shift"])}
+    if op.type == "Relux":
+        return {"threshold": int(a["threshold"]), "shift": int(a["shift"])}
+    if op.type in ("topN", "topN2"):
+        return {"dim": int(a["dim"]), "max_num": int(a["max_num"])}
+    if op.type == "ShuffleChannel":
+        return {"groups": int(a["num_group"]), "axis": int(a["axis"])}
+    if op.type == "Resize":   # the enums of resize.c; an unknown code is refused by the op
+        return {"mode": int(a["mode"]), "coordinate_transformation_mode": int(a["coord_trans_mode"]),
+                "nearest_mode": int(a["nearest_mode"]), "cubic_coeff_a": float(a["cubic_coeff_a"])}
     return {}
 
 
@@ -272,11 +302,31 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
             exponent = args[0].exponent + args[1].exponent
         args.append(Tensor.of(data, spec.dtype, exponent, what=f"tensor {rec.index} ({rec.name})"))
     outs = [_spec(res.tensors[i]) for i in op.outputs]
-    results = REGISTRY.get(op.type).run(args, outs, attrs, prof, compat)
+    if op.type in ("Squeeze", "Unsqueeze"):
+        # in place in thinker: the values stay, the shape is the output record's (tpacker's)
+        out_rec = res.tensors[op.outputs[0]]
+        target = mem.shapes.get(out_rec.index, out_rec.shape)
+        if op.type == "Unsqueeze":
+            attrs = {"axes": _inserted_axes(args[0].shape, target)}
+        results = REGISTRY.get(op.type).run(args, outs, attrs, prof, compat)
+        if math.prod(target) != results[0].data.size:
+            raise errors.ShapeMismatch(f"{op.type}: output record shape {list(target)} does not hold "
+                                       f"{results[0].data.size} elements")
+        results = [Tensor.of(results[0].data.reshape(target), results[0].dtype, results[0].exponent)]
+    else:
+        results = REGISTRY.get(op.type).run(args, outs, attrs, prof, compat)
     for i, t in zip(op.outputs, results):
         rec = res.tensors[i]
         mem.put(rec, t.data)
         tensors[rec.name or str(i)] = Tensor.of(mem.get(rec), t.dtype, t.exponent)
+
+
+def _inserted_axes(x_shape, y_shape) -> list[int]:
+    """Unsqueeze axes that turn ``x_shape`` into ``y_shape``'s rank (tpacker writes ``ndim = 0``; the
+    values do not depend on where the unit axes go, and the result takes ``y_shape``)."""
+    if len(y_shape) <= len(x_shape) or math.prod(y_shape) != math.prod(x_shape):
+        raise errors.ShapeMismatch(f"Unsqueeze: output shape {list(y_shape)} is not {list(x_shape)} with unit axes")
+    return list(range(len(x_shape), len(y_shape)))
 
 
 def _weight(op, rec, data, recs, res, mem, attrs, prof) -> np.ndarray:

@@ -93,7 +93,8 @@ _POOL = (("ceil", 1), ("kernel", 2), ("stride", 2), ("pad", 4), ("layout", 1), (
 
 #: Attribute structs of the ops lunaref implements, by executor op name.  Sizes with natural C
 #: alignment: Conv2dIntAttrs 26, LinearIntAttrs 20, PoolAttrs 14, QuantAttrs 2, RequantAttrs 3,
-#: DequantAttrs 1, iqBinaryAttrs 2, FlattenAttrs 1, iqPadAttrs 1.  Ops absent here have no attribute struct.
+#: DequantAttrs 1, iqBinaryAttrs 2, FlattenAttrs 1, iqPadAttrs 1, GatherAttrs 1, SplitAttrs 40,
+#: TransposeAttrs 9, SqueezeAttrs 8 (Squeeze and Unsqueeze).  Ops absent here have no attribute struct.
 ATTR_STRUCTS: dict[str, AttrStruct] = {
     "Conv2dInt": AttrStruct("Conv2dIntAttrs", struct.Struct("<3Bx3H6B3Bxhh2B"), _CONV),
     "LinearInt": AttrStruct("LinearIntAttrs", struct.Struct("<ffiiB3x"),
@@ -104,6 +105,29 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "Requant": AttrStruct("RequantAttrs", struct.Struct("<BBB"), (("data_bits", 1), ("o_bits", 1), ("quant_type", 1))),
     "Dequant": AttrStruct("DequantAttrs", struct.Struct("<B"), (("scale_o", 1),)),
     "iqAdd": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "iqSub": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "iqMul": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "iqDiv": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "iqSum": AttrStruct("iqSumAttrs", struct.Struct("<i"), (("axis", 1),)),
+    "iqVar": AttrStruct("iqvarAttrs", struct.Struct("<Bb"), (("ndim_", 1), ("dims", 1))),
     "Flatten": AttrStruct("FlattenAttrs", struct.Struct("<b"), (("axis", 1),)),
     "iqPad": AttrStruct("iqPadAttrs", struct.Struct("<b"), (("mode", 1),)),
+    "Gather": AttrStruct("GatherAttrs", struct.Struct("<b"), (("axis", 1),)),
+    "Split": AttrStruct("SplitAttrs", struct.Struct("<ii8i"), (("axis", 1), ("dims", 1), ("split", 8))),
+    "Transpose": AttrStruct("TransposeAttrs", struct.Struct("<B8b"), (("ndim_", 1), ("axes_", 8))),
+    "Squeeze": AttrStruct("SqueezeAttrs", struct.Struct("<B7b"), (("ndim", 1), ("axes", 7))),
+    "Unsqueeze": AttrStruct("SqueezeAttrs", struct.Struct("<B7b"), (("ndim", 1), ("axes", 7))),
+    # ArgMaxAttrs 1, topNAttrs 2 (topN and topN2), ShuffleChannelAttrs 2, ResizeAttrs 16 (operator_attrs.h)
+    "ArgMax": AttrStruct("ArgMaxAttrs", struct.Struct("<b"), (("axis", 1),)),
+    # ops breadth I: iqCatAttrs 1, ClipAttrs 8, CastAttrs 8, PreluAttrs 8, ReluxAttrs 8 (operator_attrs.h)
+    "iqCat": AttrStruct("iqCatAttrs", struct.Struct("<b"), (("axis", 1),)),
+    "Clip": AttrStruct("ClipAttrs", struct.Struct("<ff"), (("max", 1), ("min", 1))),
+    "Cast": AttrStruct("CastAttrs", struct.Struct("<q"), (("to", 1),)),
+    "PRelu": AttrStruct("PreluAttrs", struct.Struct("<ii"), (("slope", 1), ("post_shift", 1))),
+    "Relux": AttrStruct("ReluxAttrs", struct.Struct("<ii"), (("threshold", 1), ("shift", 1))),
+    "topN": AttrStruct("topNAttrs", struct.Struct("<bb"), (("dim", 1), ("max_num", 1))),
+    "topN2": AttrStruct("topNAttrs", struct.Struct("<bb"), (("dim", 1), ("max_num", 1))),
+    "ShuffleChannel": AttrStruct("ShuffleChannelAttrs", struct.Struct("<Bb"), (("num_group", 1), ("axis", 1))),
+    "Resize": AttrStruct("ResizeAttrs", struct.Struct("<IfII"),
+                         (("coord_trans_mode", 1), ("cubic_coeff_a", 1), ("mode", 1), ("nearest_mode", 1))),
 }

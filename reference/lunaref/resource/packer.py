@@ -44,7 +44,7 @@ PSRAM_THRESHOLD = 640 * 1024
 _CODES = {"float32": 0x6604, "int8": 0x6901, "int16": 0x6902, "int32": 0x6904, "int64": 0x6908}
 _THINKER_NAMES = {0x6604: "Float32", 0x6901: "Int8", 0x6902: "Int16", 0x6904: "Int32", 0x6908: "Int64"}
 #: Ops whose output shares its input's memory (tpacker's ``is_inplace``).
-_INPLACE_OPS = {"Reshape"}
+_INPLACE_OPS = {"Reshape", "Squeeze", "Unsqueeze"}  # the executor's Squeeze/Unsqueeze require it
 _ROUND_METHOD = {"floor": 0, "floor_add": 1, "round": 2, "ceil": 3}
 _QUANT_TYPE = {"qshift_quant": 0, "qmax_quant": 1, "tf_quant": 2, "normal_quant": 3, "luna_quant": 4}
 
@@ -112,7 +112,7 @@ def _quant_type(node: Node, prof: Profile) -> int:
     return _QUANT_TYPE.get(str(info.get("platform_quant", "luna_quant")), 4)
 
 
-def _attr_bytes(node: Node, prof: Profile) -> bytes:
+def _attr_bytes(node: Node, prof: Profile, shapes_of: dict | None = None) -> bytes:
     a = node.attrs
     if node.op == "Conv2dInt":
         (kh, kw), (sh, sw), (dh, dw) = a["kernel_shape"], a["strides"], a["dilations"]
@@ -127,8 +127,57 @@ def _attr_bytes(node: Node, prof: Profile) -> bytes:
                   "pad": list(a.get("pads", (0, 0, 0, 0))), "layout": 0, "quant_type": 0}
     elif node.op == "Quant":
         fields = {"data_bits": int(a.get("data_bits", 8)), "quant_type": _quant_type(node, prof)}
-    elif node.op == "Requant":
-        return b""   # tpacker's blob needs data_bits/o_bits from the ONNX; written empty here
+    elif node.op == "Gather":
+        fields = {"axis": int(a.get("axis", 0))}
+    elif node.op == "Split":
+        # tpacker's SplitAttrs: dims = the number of outputs (errata E-SPLIT-2), split = the part sizes
+        from ..ops.split import parts
+        _, sizes = parts(shapes_of[node.inputs[0]], len(node.outputs), a)
+        fields = {"axis": int(a.get("axis", 0)), "dims": len(sizes), "split": sizes + [0] * (8 - len(sizes))}
+    elif node.op == "Transpose":
+        from ..ops.transpose import permutation
+        perm = permutation(len(shapes_of[node.inputs[0]]), a)
+        fields = {"ndim_": len(perm), "axes_": perm + [0] * (8 - len(perm))}
+    elif node.op in ("Squeeze", "Unsqueeze"):
+        axes = [int(v) for v in a.get("axes") or []]
+        if node.op == "Unsqueeze":   # tpacker: axes made non-negative, ndim left 0
+            rank = len(shapes_of[node.inputs[0]]) + len(axes)
+            axes, ndim = [v + rank if v < 0 else v for v in axes], 0
+        else:
+            ndim = len(axes)
+        if len(axes) > 7:
+            raise errors.UnsupportedAttribute(f"node {node.name!r}: {len(axes)} axes (SqueezeAttrs holds 7)")
+        fields = {"ndim": ndim, "axes": axes + [0] * (7 - len(axes))}
+    elif node.op == "Requant":   # the widths as the importer recorded them (linger 1.x data_bits, o_bits)
+        fields = {"data_bits": int(a.get("data_bits", 8)), "o_bits": int(a.get("o_bits", node.out_specs[0].dtype.bits)),
+                  "quant_type": _quant_type(node, prof)}
+    elif node.op == "iqCat":
+        fields = {"axis": int(a.get("axis", 0))}
+    elif node.op == "iqPad":
+        from ..ops.iqpad import MODES
+        fields = {"mode": {"constant": 0, "reflect": 1, "edge": 2}[MODES[a.get("mode", 0)]]}
+    elif node.op == "Clip":   # tpacker cannot write ClipAttrs (E-TPACKER-1); absent bounds as ±FLT_MAX
+        big = float(np.finfo(np.float32).max)
+        fields = {"max": float(a.get("max", big)), "min": float(a.get("min", -big))}
+    elif node.op == "Cast":   # the ONNX TensorProto code of the target, as CastAttrs.to would hold it
+        fields = {"to": {"float32": 1, "int8": 3, "int16": 5, "int32": 6, "int64": 7}[node.out_specs[0].dtype.name]}
+    elif node.op == "PRelu":
+        fields = {"slope": int(a["slope"]), "post_shift": int(a.get("post_shift", 0))}
+    elif node.op == "Relux":
+        fields = {"threshold": int(a["threshold"]), "shift": int(a.get("shift", 0))}
+    elif node.op == "iqSum":
+        fields = {"axis": int(a.get("dims", -1))}   # as tpacker's serializer would (its constructor fails)
+    elif node.op == "ArgMax":
+        fields = {"axis": int(a.get("axis", -1))}
+    elif node.op in ("topN", "topN2"):
+        fields = {"dim": int(a.get("dim", -1)), "max_num": int(a.get("max_num", 1))}
+    elif node.op == "ShuffleChannel":
+        fields = {"num_group": int(a["groups"]), "axis": int(a.get("axis", 1))}
+    elif node.op == "Resize":
+        from ..ops.resize import COORD_MODES, MODES, NEAREST_MODES, modes
+        mode, ctm, nmode = modes(a)
+        fields = {"coord_trans_mode": COORD_MODES.index(ctm), "cubic_coeff_a": float(a.get("cubic_coeff_a", -0.75)),
+                  "mode": MODES.index(mode), "nearest_mode": NEAREST_MODES.index(nmode)}
     else:
         return b""   # tpacker writes no attributes for Dequant, iqAdd, BatchNorm2dInt, Relu, Reshape, Flatten
     return ATTR_STRUCTS[node.op].encode(fields)
@@ -179,6 +228,32 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
         if prof.name == "venusA":
             ws = min(ws, 65536)
         return ws or None
+    if node.op == "iqCat":   # tpacker iqCat.get_workspace (bytes = elements: it sizes int8 data)
+        axis = int(node.attrs.get("axis", 0)) % len(shape(x))
+        out = shape(y)
+        if prof.name == "venusA":
+            return min(0 if share(y) else int(np.prod(out)), 65536) or None
+        rescaled = any(graph.specs[t].exponent != node.out_specs[0].exponent for t in node.inputs)
+        if rescaled and (not share(y) or not all(share(t) for t in node.inputs)):
+            return int(np.prod(shape(x)[axis + 1:])) * out[axis]
+        return None
+    if node.op == "iqSub":   # tpacker iqSub.get_workspace
+        size = nbytes(x)
+        ws = sum(size for t in node.inputs
+                 if graph.specs[t].exponent != node.out_specs[0].exponent or not share(t))
+        return (ws if share(y) else max(ws, size)) or None
+    if node.op == "iqMul":   # tpacker iqMul.get_workspace: the per-channel form's ones and repeated X2
+        w = node.inputs[1]
+        s1, s2 = shape(x), (graph.constants[w].shape if w in graph.constants else shape(w))
+        if (len(s1) == 4 and len(s2) == 4 and s1[:2] == s2[:2] and (s1[2] > 1 or s1[3] > 1)
+                and s2[2] == 1 and s2[3] == 1):
+            return s1[2] * s1[3] + s1[1] * s1[2] * s1[3]
+        return None
+    if node.op == "iqSum":   # tpacker iqSum.get_workspace: 4 bytes per output element
+        return int(np.prod(shape(y))) * 4 or None
+    if node.op == "iqVar":   # tpacker iqVar.get_workspace: nbytes · itemsize / shape[2] · 3 (int8: itemsize 1)
+        xs = shape(x)
+        return int(nbytes(x) / xs[2 if len(xs) > 2 else -1] * 3) or None
     if node.op == "MaxPool":
         c, h, w = shape(x)[1:4]
         sw = node.attrs.get("strides", node.attrs["kernel_shape"])[1]
@@ -213,6 +288,13 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
             return max(nbytes(x), nbytes(y)) if big else nbytes(x)
         ws = nbytes(y) * 4 if len(node.inputs) > 2 else 0
         return ws or None
+    if node.op == "ArgMax":        # graph_analysis/ops/ArgMax.py: the LUNA max result pair
+        return 8
+    if node.op in ("topN", "topN2"):  # topN.py / topN2.py: max_num · 8 on venus, · 16 elsewhere
+        return int(node.attrs.get("max_num", 1)) * (8 if prof.name == "venus" else 16)
+    if node.op == "Transpose":   # tpacker Transpose.get_workspace: staging for PSRAM operands
+        size = (0 if share(x) else nbytes(x)) + (nbytes(y) if not share(y) and nbytes(x) >= 65536 else 0)
+        return min(size, 65536) or None
     if node.op == "Conv2dInt":
         if share(x) and share(y):
             return None
@@ -261,7 +343,8 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
                 arr, layout = c.data, "NCHW"
             # tpacker records Conv2dInt and LinearInt biases as "no scale" (the executor derives e(X) + e(W))
             exponent = None if (k == 2 and n.op in ("Conv2dInt", "LinearInt")) else c.exponent
-            packed[t] = (np.ascontiguousarray(arr), layout, exponent, c.dtype.name)
+            # (ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps rank 0, as iqMul/iqDiv test)
+            packed[t] = (np.ascontiguousarray(arr).reshape(np.shape(arr)), layout, exponent, c.dtype.name)
     blob = b""
     const_offset: dict[str, int] = {}
     for t in constants:
@@ -370,7 +453,7 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
             consts = [t for t in n.inputs if t in graph.constants]
             dma.append(DMAEntry("psram", 0, "share", 0, index[consts[0]], index[buf],
                                 sum(align(packed[t][0].nbytes) for t in consts)))
-        blob_attrs = _attr_bytes(n, prof)
+        blob_attrs = _attr_bytes(n, prof, shapes)
         padded = blob_attrs + b"\0" * (align(16 + len(blob_attrs)) - 16 - len(blob_attrs))
         operators.append(Operator(k, n.op, None, padded, tuple(index[t] for t in n.inputs if t),
                                   tuple(index[t] for t in n.outputs), temps))

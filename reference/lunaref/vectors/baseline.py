@@ -116,8 +116,195 @@ def _iqpad(rng):
         [TensorSpec.of("int8", e)], {"mode": mode}
 
 
+def _per_platform(build):
+    """Mark a builder whose output dtype depends on the platform: it is called as ``build(rng, platform)``."""
+    build.per_platform = True
+    return build
+
+
+def _out_dtype(op: str, platform: str) -> str:
+    """The output dtype of ``op``'s signature on ``platform`` (the registry decides, not the builder)."""
+    from ..ops import REGISTRY
+    return next(sig.outputs[0] for sig in REGISTRY.get(op).signatures if platform in sig.platforms)
+
+
+def _rows(rng, lead_max=3, k_max=8):
+    lead = tuple(int(v) for v in rng.integers(1, lead_max + 1, size=int(rng.integers(0, 3))))
+    return (1, *lead, int(rng.integers(1, k_max + 1)))
+
+
+def _argmax(rng):
+    e = int(rng.integers(0, 9))
+    x = rng.integers(-4, 5, size=_rows(rng), dtype=np.int64)   # a narrow range: ties are common
+    return [Tensor.of(x, "int8", e)], [TensorSpec.of("int32", e)], {"axis": -1}
+
+
+@_per_platform
+def _topn(rng, platform):
+    e = int(rng.integers(0, 9))
+    x = rng.integers(-4, 5, size=_rows(rng), dtype=np.int64)
+    offset = int(rng.integers(0, 1000))
+    out = _out_dtype("topN", platform)
+    return [Tensor.of(x, "int8", e), Tensor.of(np.array([offset]), "int64")], [TensorSpec.of(out, e)], \
+        {"dim": -1, "max_num": 1}
+
+
+@_per_platform
+def _topn2(rng, platform):
+    t = _out_dtype("topN2", platform)
+    shape = _rows(rng, k_max=6)
+    values = rng.integers(-4, 5, size=shape, dtype=np.int64)
+    indices = rng.integers(0, 30000, size=shape, dtype=np.int64)
+    return [Tensor.of(np.concatenate([values, indices]), t, 0)], [TensorSpec.of(t, 0)], {"dim": -1, "max_num": 1}
+
+
+def _shufflechannel(rng):
+    e = int(rng.integers(0, 9))
+    g, m = int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    axis = int(rng.choice([1, 3]))
+    h, w = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    shape = (1, g * m, h, w) if axis == 1 else (1, h, w, g * m)
+    return [Tensor.of(_i8(rng, shape), "int8", e)], [TensorSpec.of("int8", e)], {"groups": g, "axis": axis}
+
+
+def _resize(rng):
+    h, w = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    x = (rng.standard_normal((1, int(rng.integers(1, 3)), h, w)) * 4).astype(np.float32)
+    mode = str(rng.choice(["nearest", "linear"]))
+    ctm = str(rng.choice(["half_pixel", "pytorch_half_pixel", "asymmetric"]))
+    nmode = str(rng.choice(["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]))
+    scales = np.array([1, 1, rng.choice([0.5, 1.5, 2, 3]), rng.choice([0.5, 1.5, 2, 3])], dtype=np.float32)
+    if min(int(np.floor(d * s)) for d, s in zip((h, w), scales[2:])) < 1:
+        scales[2:] = 2
+    empty = Tensor.of(np.zeros(0, np.float32), "float32")
+    return [Tensor.of(x, "float32"), empty, Tensor.of(scales, "float32")], [TensorSpec.of("float32")], \
+        {"mode": mode, "coordinate_transformation_mode": ctm, "nearest_mode": nmode}
+
+
+def _relux(rng):
+    shift = int(rng.integers(0, 4))
+    e = int(rng.integers(shift, 9))
+    return [Tensor.of(_i8(rng, int(rng.integers(1, 33))), "int8", e)], [TensorSpec.of("int8", e - shift)], \
+        {"threshold": int(rng.integers(0, 128)), "shift": shift}
+
+
+def _prelu(rng):
+    post = int(rng.integers(0, 3))
+    e = int(rng.integers(post, 9))
+    return [Tensor.of(_i8(rng, int(rng.integers(1, 33))), "int8", e)], [TensorSpec.of("int8", e - post)], \
+        {"slope": int(rng.integers(0, 5)), "post_shift": post}
+
+
+def _clip(rng):
+    e = int(rng.integers(0, 9))
+    lo = int(rng.integers(-64, 1))
+    return [Tensor.of(_i8(rng, int(rng.integers(1, 33))), "int8", e)], [TensorSpec.of("int8", e)], \
+        {"min": lo, "max": lo + int(rng.integers(0, 128))}
+
+
+def _cast(rng):
+    e = int(rng.integers(0, 9))
+    return [Tensor.of(_i8(rng, int(rng.integers(1, 33))), "int8", e)], [TensorSpec.of("int32", e)], {}
+
+
+def _iqcat(rng):
+    e1, e2 = int(rng.integers(2, 8)), int(rng.integers(2, 8))
+    c1, c2 = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    return [Tensor.of(_i8(rng, (1, c1, 3)), "int8", e1), Tensor.of(_i8(rng, (1, c2, 3)), "int8", e2)], \
+        [TensorSpec.of("int8", min(e1, e2))], {"axis": 1}
+
+
+def _iqsub(rng):
+    n = int(rng.integers(1, 33))
+    e1, e2 = int(rng.integers(2, 8)), int(rng.integers(2, 8))
+    return [Tensor.of(_i8(rng, n), "int8", e1), Tensor.of(_i8(rng, n), "int8", e2)], \
+        [TensorSpec.of("int8", min(e1, e2) - int(rng.integers(0, 2)))], {}
+
+
+def _iqmul(rng):
+    e1, e2 = int(rng.integers(2, 8)), int(rng.integers(2, 8))
+    x = _i8(rng, (1, 4, 2, 3))
+    y = _i8(rng, (1, 4, 1, 1) if rng.integers(0, 2) else (1, 4, 2, 3))
+    return [Tensor.of(x, "int8", e1), Tensor.of(y, "int8", e2)], [TensorSpec.of("int8", e1 + e2 - int(rng.integers(5, 9)))], {}
+
+
+def _iqdiv(rng):
+    e1 = int(rng.integers(2, 8))
+    q = int(rng.integers(2, 20)) * (1 if rng.integers(0, 2) else -1)
+    return [Tensor.of(_i8(rng, int(rng.integers(1, 33))), "int8", e1), Tensor.of(np.array(q), "int8", 0)], \
+        [TensorSpec.of("int8", e1 + int(rng.integers(0, 3)))], {}
+
+
+def _iqsum(rng):
+    e = int(rng.integers(2, 8))
+    return [Tensor.of(_i8(rng, (1, 3, int(rng.integers(1, 9)))), "int8", e)], \
+        [TensorSpec.of("int8", e - int(rng.integers(1, 4)))], {"dims": -1}
+
+
+def _iqvar(rng):
+    e = int(rng.integers(2, 6))
+    return [Tensor.of(_i8(rng, (1, 3, int(rng.integers(2, 9)))), "int8", e)], \
+        [TensorSpec.of("int8", 2 * e - int(rng.integers(8, 12)))], {"dim": -1}
+
+
+def _mv(rng, shape):
+    return Tensor.of(_i8(rng, shape), "int8", int(rng.integers(0, 9)))
+
+
+def _gather(rng):
+    x = _mv(rng, (4, 3))
+    return [x, Tensor.of(rng.integers(-4, 4, size=(2,)), "int64")], [x.spec], {"axis": 0}
+
+
+def _slice(rng):
+    x = _mv(rng, (2, 6))
+    return [x, Tensor.of(np.array([int(rng.integers(0, 3))]), "int64"), Tensor.of(np.array([6]), "int64"),
+            Tensor.of(np.array([1]), "int64"), Tensor.of(np.array([int(rng.integers(1, 3))]), "int64")], [x.spec], {}
+
+
+def _split(rng):
+    x = _mv(rng, (2, 5))
+    a = int(rng.integers(1, 5))
+    return [x], [x.spec, x.spec], {"axis": 1, "split": [a, 5 - a]}
+
+
+def _transpose(rng):
+    x = _mv(rng, (2, 3, 4))
+    return [x], [x.spec], {"perm": [int(v) for v in rng.permutation(3)]}
+
+
+def _tile(rng):
+    x = _mv(rng, (2, 3))
+    return [x, Tensor.of(rng.integers(1, 3, size=(2,)), "int64")], [x.spec], {}
+
+
+def _expand(rng):
+    x = _mv(rng, (3, 1))
+    return [x, Tensor.of(np.array([2, 3, int(rng.integers(1, 4))]), "int64")], [x.spec], {}
+
+
+def _squeeze(rng):
+    x = _mv(rng, (1, 3, 1, 2))
+    return [x], [x.spec], {"axes": [0]}
+
+
+def _unsqueeze(rng):
+    x = _mv(rng, (3, 2))
+    return [x], [x.spec], {"axes": [int(rng.integers(0, 3))]}
+
+
+def _shape_op(rng):
+    x = _mv(rng, tuple(int(v) for v in rng.integers(1, 4, size=int(rng.integers(1, 5)))))
+    return [x], [TensorSpec.of("int64")], {}
+
+
 BUILDERS: dict[str, Callable] = {
+    "iqSub": _iqsub, "iqMul": _iqmul, "iqDiv": _iqdiv, "iqSum": _iqsum, "iqVar": _iqvar,
     "Quant": _quant, "Dequant": _dequant, "Requant": _requant, "Conv2dInt": _conv, "LinearInt": _linear,
     "BatchNorm2dInt": _batchnorm, "iqAdd": _iqadd, "Relu": _relu, "MaxPool": _pool(False),
     "AvgPool2dInt": _pool(True), "Reshape": _reshape, "Flatten": _flatten, "iqPad": _iqpad,
+    "Gather": _gather, "Slice": _slice, "Split": _split, "Transpose": _transpose, "Tile": _tile,
+    "Expand": _expand, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze, "Shape": _shape_op, "Relux": _relux, "PRelu": _prelu, "Clip": _clip, "Cast": _cast,
+    "iqCat": _iqcat,
+    "ArgMax": _argmax, "topN": _topn, "topN2": _topn2, "ShuffleChannel": _shufflechannel, "Resize": _resize,
 }

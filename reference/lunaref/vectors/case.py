@@ -61,7 +61,7 @@ def _tensor_entry(name: str, t: Tensor | TensorSpec, shape) -> dict[str, Any]:
 
 def _npy(arr: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.save(buf, np.asarray(arr).copy(order="C"), allow_pickle=False)  # (ascontiguousarray makes 0-d 1-d)
     return buf.getvalue()
 
 

@@ -28,6 +28,62 @@ def _t(values, dtype: str, exponent: int | None = 0) -> Tensor:
 
 
 ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
+    # iqSub: the spec's difference (thinker subtracts from the stale destination)
+    ("iqSub", "E-IQSUB-1", None,
+     lambda: ([_t([3, -3, 100, -100], "int8", 5), _t([1, 1, -100, 100], "int8", 4)], [TensorSpec.of("int8", 4)], {})),
+    # iqMul per-channel with N = 2 (thinker writes the first batch item only)
+    ("iqMul", "E-IQMUL-1", None,
+     lambda: ([_t(np.arange(-16, 16).reshape(2, 2, 2, 4), "int8", 4), _t([[[[3]], [[-5]]], [[[7]], [[-2]]]], "int8", 3)],
+              [TensorSpec.of("int8", 5)], {})),
+    # arcs int8 x int8 -> int32 (thinker calls mul_i32i32o8)
+    ("iqMul", "E-IQMUL-2", ("arcs",),
+     lambda: ([_t([100, -100, 7, 3], "int8", 4), _t([100, 100, -9, 3], "int8", 4)], [TensorSpec.of("int32", 4)], {})),
+    # scalar divisor 3: thinker shifts by floor(log2 3) = 1
+    ("iqDiv", "E-IQDIV-1", None,
+     lambda: ([_t([10, -10, 7, 100], "int8", 4), _t(3, "int8", 0)], [TensorSpec.of("int8", 4)], {})),
+    # venusA tensor divide with s = 1 (thinker passes shift 0)
+    ("iqDiv", "E-IQDIV-2", ("venusA",),
+     lambda: ([_t([10, -10, 7, 100], "int32", 4), _t([3, 3, 2, 7], "int32", 0)], [TensorSpec.of("int32", 5)], {})),
+    # iqSum of two rows (thinker sums row 0 only)
+    ("iqSum", "E-IQSUM-1", None,
+     lambda: ([_t([[1, 2, 3], [4, 5, 6]], "int8", 2)], [TensorSpec.of("int8", 1)], {"dims": -1})),
+    # arcs/venusA iqVar (thinker's sum of squares is stale workspace)
+    ("iqVar", "E-IQVAR-1", ("venusA", "arcs"),
+     lambda: ([_t([[0, 1, 5, -3], [2, 2, 2, 2]], "int8", 0)], [TensorSpec.of("int8", 0)], {})),
+    # venus iqVar: 400 values of +-127, F * S2 wraps int32 (spec 127, thinker -128)
+    ("iqVar", "E-IQVAR-2", ("venus",),
+     lambda: ([_t([[127, -127] * 200], "int8", 0)], [TensorSpec.of("int8", 0)], {})),
+    # --- ops breadth I (Requant, iqCat, Clip, iqPad) ---
+    # widening by d = 9: thinker's int16 store keeps the low 16 bits of x << 9
+    ("Requant", "E-REQUANT-1", None,
+     lambda: ([_t([100, -100, 3], "int8", 0)], [TensorSpec.of("int16", 9)], {})),
+    # int8 -> int8 up by d = 7: the factor 1 << 7 passes as the int8 scalar -128
+    ("Requant", "E-REQUANT-2", None,
+     lambda: ([_t([1, -1, 0], "int8", 0)], [TensorSpec.of("int8", 7)], {})),
+    # an int32 input: thinker refuses everything but int8
+    ("Requant", "E-REQUANT-3", None,
+     lambda: ([_t([100000, -6], "int32", 4)], [TensorSpec.of("int8", 2)], {})),
+    # up by d = 7 into int8: the factor wraps to -128
+    ("iqCat", "E-IQCAT-1", None,
+     lambda: ([_t([1, -1, 3], "int8", 0), _t([5], "int8", 7)], [TensorSpec.of("int8", 7)], {"axis": 0})),
+    # venus copies int16 inputs whatever their exponents
+    ("iqCat", "E-IQCAT-3", ("venus",),
+     lambda: ([_t([1000, -3], "int16", 2), _t([5], "int16", 4)], [TensorSpec.of("int16", 4)], {"axis": 0})),
+    # arcs and venusA refuse int32 inputs at another exponent
+    ("iqCat", "E-IQCAT-4", ("venusA", "arcs"),
+     lambda: ([_t([70000, -3], "int32", 3), _t([9], "int32", 2)], [TensorSpec.of("int32", 2)], {"axis": 0})),
+    # arcs int16 up-scaling: SATURATE_16BITS clamps 40000 to +32768, stored as -32768 (equal extents along
+    # an inner axis, where arcs places the inputs right)
+    ("iqCat", "E-SAT-1", ("arcs",),
+     lambda: ([_t([[20000, -20000], [5, 6]], "int16", 0), _t([[1, 2], [3, 4]], "int16", 1)],
+              [TensorSpec.of("int16", 1)], {"axis": 1})),
+    # int32 beyond 2^24: 16777217 equals the bound 2^24 in float32, so thinker does not clamp it
+    ("Clip", "E-CLIP-1", None,
+     lambda: ([_t([16777217, 16777216, -5], "int32", 0)], [TensorSpec.of("int32", 0)], {"max": 16777216})),
+    # reflect by 1: venus pads with the edge value instead
+    ("iqPad", "E-IQPAD-1", None,
+     lambda: ([_t([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]], "int8", 4), _t([1, 1, 1, 1], "int64", None)],
+              [TensorSpec.of("int8", 4)], {"mode": 1})),
     # 2×2 windows, e 4 -> 3: window sums 3, 5, -3, 12 round differently once (spec), twice (arcs/venusA)
     # or without the exponent change (venus)
     ("AvgPool2dInt", "E-AVGPOOL-1", None,
@@ -46,4 +102,36 @@ ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
     # int16 and int32 inputs: thinker's int32 test compares the data pointer, so both are refused
     ("Dequant", "E-DEQUANT-1", None,
      lambda: ([_t([1, -2, 32767, -32768], "int16", 4)], [TensorSpec.of("float32")], {})),
+    # maximum at position 3 of a slice whose offset is 2^31 - 2: index 2^31 + 1 fits neither int16 (venus)
+    # nor int32 (arcs, venusA); thinker's C cast wraps it to 1 / -2^31 + 1
+    ("topN", "E-TOPN-1", ("venus",),
+     lambda: ([_t([[[-5, 7, 0, 9, 9]]], "int8", 4), _t([2 ** 31 - 2], "int64", None)],
+              [TensorSpec.of("int16", 4)], {"dim": -1, "max_num": 1})),
+    ("topN", "E-TOPN-1", ("venusA", "arcs"),
+     lambda: ([_t([[[-5, 7, 0, 9, 9]]], "int8", 4), _t([2 ** 31 - 2], "int64", None)],
+              [TensorSpec.of("int32", 4)], {"dim": -1, "max_num": 1})),
+    # data movement (spec/ops/gather.md … squeeze.md)
+    ("Gather", "E-GATHER-1", None,
+     lambda: ([_t([[1, 2], [3, 4], [5, 6]], "int8", 3), _t([-2, 0], "int64", None)], [TensorSpec.of("int8", 3)],
+              {"axis": 0})),
+    ("Slice", "E-SLICE-1", None,
+     lambda: ([_t([[0, 1, 2, 3, 4, 5], [6, 7, 8, 9, 10, 11]], "int8", 2), _t([1], "int64", None),
+               _t([6], "int64", None), _t([1], "int64", None), _t([2], "int64", None)],
+              [TensorSpec.of("int8", 2)], {})),
+    ("Slice", "E-SLICE-2", None,
+     lambda: ([_t([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], "int8", 2), _t([1, 1], "int64", None),
+               _t([3, 3], "int64", None), _t([0, 1], "int64", None)], [TensorSpec.of("int8", 2)], {})),
+    ("Slice", "E-SLICE-3", ("venus",),
+     lambda: ([_t([[1, 2], [3, 4], [5, 6]], "int8", 2), _t([1], "int64", None), _t([3], "int64", None),
+               _t([0], "int64", None)], [TensorSpec.of("int8", 2)], {})),
+    ("Split", "E-SPLIT-1", ("venusA", "arcs"),
+     lambda: ([_t([[[1000, -2], [3, 4], [5, 6]], [[7, 8], [9, -1000], [11, 12]]], "int16", 5)],
+              [TensorSpec.of("int16", 5), TensorSpec.of("int16", 5)], {"axis": 1, "split": [1, 2]})),
+    ("Transpose", "E-TRANSPOSE-1", None,
+     lambda: ([Tensor.of(np.arange(24).reshape(2, 1, 3, 4), "int8", 1)], [TensorSpec.of("int8", 1)],
+              {"perm": [0, 1, 2, 3]})),   # the identity: merged to one axis, which thinker refuses
+    ("Expand", "E-EXPAND-1", None,
+     lambda: ([_t([[300, -300]], "int16", 4), _t([3, 2, 2], "int64", None)], [TensorSpec.of("int16", 4)], {})),
+    ("Squeeze", "E-SQUEEZE-1", None,
+     lambda: ([_t([[[1], [2], [3]]], "int8", 0)], [TensorSpec.of("int8", 0)], {})),
 ]

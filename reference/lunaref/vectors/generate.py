@@ -239,7 +239,8 @@ def _add_baseline(root, ops, platforms, progress, per_platform: int = 2) -> int:
                 if not _missing(root, cid):
                     continue
                 rng = np.random.default_rng(seed_of(cid))
-                inputs, specs, attrs = BUILDERS[op.name](rng)
+                build = BUILDERS[op.name]  # a builder marked per_platform also takes the platform
+                inputs, specs, attrs = build(rng, platform) if getattr(build, "per_platform", False) else build(rng)
                 outputs = op.run(inputs, specs, attrs, platform)
                 hit = sorted(op.coverage(Case(tuple(inputs), tuple(outputs), attrs, platform)))
                 case = VectorCase(platform, "op", op.name, slug, _plain(attrs), list(inputs), list(outputs),

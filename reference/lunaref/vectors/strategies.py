@@ -229,6 +229,229 @@ def iqpad_case(draw):
 CASES["iqPad"] = iqpad_case()
 
 
+# data movement (spec/ops/gather.md … shape.md): values are arbitrary, shapes and indices are the point
+
+def _move_data(draw, shape, types=("int8", "int16", "int32")):
+    t = draw(st.sampled_from(list(types)))
+    e = draw(st.integers(-4, 12))
+    d = dtype(t)
+    n = int(np.prod(shape))
+    values = draw(st.lists(st.integers(d.min, d.max), min_size=n, max_size=n))
+    return Tensor.of(np.array(values, dtype=np.int64).reshape(shape), t, e), TensorSpec.of(t, e)
+
+
+def _shape(draw, lo=1, hi=4, max_rank=4):
+    return tuple(draw(st.lists(st.integers(lo, hi), min_size=1, max_size=max_rank)))
+
+
+@st.composite
+def gather_case(draw):
+    shape = _shape(draw)
+    x, y = _move_data(draw, shape)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    s = shape[axis]
+    ishape = draw(st.sampled_from([(), (2,), (1, 3), (4,)]))
+    idx = np.array(draw(st.lists(st.integers(-s, s - 1), min_size=int(np.prod(ishape)),
+                                 max_size=int(np.prod(ishape))))).reshape(ishape)
+    it = draw(st.sampled_from(["int64", "int32"]))
+    return [x, Tensor.of(idx, it)], [y], {"axis": axis}
+
+
+@st.composite
+def slice_case(draw):
+    shape = _shape(draw, 1, 6)
+    x, y = _move_data(draw, shape)
+    k = draw(st.integers(1, len(shape)))
+    axes = draw(st.permutations(range(len(shape))))[:k]
+    starts, ends, steps = [], [], []
+    for a in axes:
+        s = shape[a]
+        steps.append(draw(st.sampled_from([1, 1, 2, 3, -1, -2])))
+        starts.append(draw(st.integers(-s - 2, s + 1)))
+        ends.append(draw(st.one_of(st.integers(-s - 2, s + 2), st.sampled_from([2 ** 62, -2 ** 62]))))
+    form = draw(st.sampled_from([3, 4, 5] if all(v == 1 for v in steps) else [5]))
+    if form == 3 and list(axes) != list(range(k)):
+        form = 4
+    raw = [starts, ends, [a - len(shape) if draw(st.booleans()) else a for a in axes], steps][:form - 1]
+    return [x] + [Tensor.of(np.array(v, dtype=np.int64), "int64") for v in raw], [y], {}
+
+
+@st.composite
+def split_case(draw):
+    shape = _shape(draw, 1, 5)
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    n = draw(st.integers(1, min(4, shape[axis])))
+    x, y = _move_data(draw, shape)
+    attrs = {"axis": axis}
+    if shape[axis] % n or draw(st.booleans()):
+        cuts = sorted(draw(st.lists(st.integers(0, shape[axis]), min_size=n - 1, max_size=n - 1)))
+        attrs["split"] = [b - a for a, b in zip([0] + cuts, cuts + [shape[axis]])]
+    return [x], [y] * n, attrs
+
+
+@st.composite
+def transpose_case(draw):
+    shape = _shape(draw, 1, 3, 5)
+    x, y = _move_data(draw, shape, ("int8",))
+    attrs = {} if draw(st.integers(0, 5)) == 0 else {"perm": list(draw(st.permutations(range(len(shape)))))}
+    return [x], [y], attrs
+
+
+@st.composite
+def tile_case(draw):
+    shape = _shape(draw, 1, 3)
+    x, y = _move_data(draw, shape, ("int8",))
+    reps = draw(st.lists(st.integers(0, 3), min_size=len(shape), max_size=len(shape)))
+    return [x, Tensor.of(np.array(reps, dtype=np.int64), "int64")], [y], {}
+
+
+@st.composite
+def expand_case(draw):
+    shape = _shape(draw, 1, 3)
+    x, y = _move_data(draw, shape)
+    target = [draw(st.sampled_from([1, d])) if d != 1 else draw(st.integers(1, 3)) for d in shape]
+    lead = draw(st.lists(st.integers(1, 3), max_size=2))
+    return [x, Tensor.of(np.array(lead + target, dtype=np.int64), "int64")], [y], {}
+
+
+@st.composite
+def squeeze_case(draw):
+    shape = list(_shape(draw, 1, 3))
+    for _ in range(draw(st.integers(1, 2))):
+        shape.insert(draw(st.integers(0, len(shape))), 1)
+    x, y = _move_data(draw, tuple(shape))
+    ones = [i for i, d in enumerate(shape) if d == 1]
+    attrs = {}
+    if draw(st.booleans()):
+        pick = draw(st.lists(st.sampled_from(ones), min_size=1, unique=True))
+        attrs["axes"] = [a - len(shape) if draw(st.booleans()) else a for a in pick]
+    return [x], [y], attrs
+
+
+@st.composite
+def unsqueeze_case(draw):
+    shape = _shape(draw, 1, 3)
+    x, y = _move_data(draw, shape)
+    k = draw(st.integers(1, 2))
+    rank = len(shape) + k
+    pos = draw(st.lists(st.integers(0, rank - 1), min_size=k, max_size=k, unique=True))
+    return [x], [y], {"axes": [p - rank if draw(st.booleans()) else p for p in pos]}
+
+
+@st.composite
+def shape_case(draw):
+    shape = _shape(draw, 1, 3, 5)
+    x, _ = _move_data(draw, shape)
+    attrs = {}
+    if draw(st.booleans()):
+        attrs["start"] = draw(st.integers(-6, 6))
+    if draw(st.booleans()):
+        attrs["end"] = draw(st.integers(-6, 6))
+    return [x], [TensorSpec.of("int64")], attrs
+
+
+CASES.update({
+    "Gather": gather_case(), "Slice": slice_case(), "Split": split_case(), "Transpose": transpose_case(),
+    "Tile": tile_case(), "Expand": expand_case(), "Squeeze": squeeze_case(), "Unsqueeze": unsqueeze_case(),
+    "Shape": shape_case(),
+})
+
+
+# --- ArgMax, topN, topN2, ShuffleChannel, Resize (ops breadth I, select) -----------------------
+
+def _rows_array(draw, t: str, shape):
+    """Rows of a last-axis reduction: edge values and small ranges so ties and all-minimum rows occur."""
+    d = dtype(t)
+    n = int(np.prod(shape))
+    small = st.integers(-3, 3)
+    values = draw(st.lists(st.one_of(st.sampled_from([d.min, d.max, 0]), small, st.integers(d.min, d.max)),
+                           min_size=n, max_size=n))
+    return np.array(values, dtype=np.int64).reshape(shape)
+
+
+def _reduction_shape(draw):
+    k = draw(st.integers(1, 6))
+    if draw(st.integers(0, 4)) == 0:
+        return (k,)
+    return (1, *draw(st.lists(st.integers(1, 3), min_size=0, max_size=2)), k)
+
+
+@st.composite
+def argmax_case(draw):
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    shape = _reduction_shape(draw)
+    e = draw(st.integers(0, 8))
+    axis = draw(st.sampled_from([-1, len(shape) - 1]))
+    return [Tensor.of(_rows_array(draw, t, shape), t, e)], [TensorSpec.of("int32", e)], {"axis": axis}
+
+
+@st.composite
+def topn_case(draw):
+    shape = (1, *draw(st.lists(st.integers(1, 3), min_size=0, max_size=2)), draw(st.integers(1, 6)))
+    e = draw(st.integers(0, 8))
+    offset = draw(st.one_of(st.just(0), st.integers(0, 4000)))
+    out = draw(st.sampled_from(["int16", "int32"]))
+    return ([Tensor.of(_rows_array(draw, "int8", shape), "int8", e), Tensor.of(np.array([offset]), "int64")],
+            [TensorSpec.of(out, e)], {"dim": -1, "max_num": 1})
+
+
+@st.composite
+def topn2_case(draw):
+    t = draw(st.sampled_from(["int16", "int32"]))
+    lead = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+    g = draw(st.integers(1, 5))
+    values = _rows_array(draw, t, (1, *lead, g))
+    indices = _rows_array(draw, t, (1, *lead, g)) if draw(st.booleans()) else \
+        np.broadcast_to(np.arange(g) * draw(st.integers(0, 300)), (1, *lead, g))
+    x = np.concatenate([values, np.asarray(indices, dtype=np.int64)])
+    return [Tensor.of(x, t, 0)], [TensorSpec.of(t, draw(st.integers(0, 8)))], {"dim": -1, "max_num": 1}
+
+
+@st.composite
+def shufflechannel_case(draw):
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    g, m = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    axis = draw(st.sampled_from([1, 3]))
+    n, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    shape = (n, g * m, h, w) if axis == 1 else (n, h, w, g * m)
+    e = draw(st.integers(0, 8))
+    x = _rows_array(draw, t, shape)
+    return [Tensor.of(x, t, e)], [TensorSpec.of(t, e)], {"groups": g, "axis": axis}
+
+
+@st.composite
+def resize_case(draw):
+    """Float32 Resize: nearest (every nearest mode) and linear, the four defined coordinate modes,
+    integer and fractional scales both ways, 3-D and 4-D, scales or sizes."""
+    rank = draw(st.sampled_from([3, 4, 4]))
+    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 2)), *[draw(st.integers(1, 5)) for _ in range(rank - 2)])
+    n = int(np.prod(shape))
+    finite = st.floats(-1000, 1000, width=32, allow_nan=False)
+    x = np.array(draw(st.lists(st.one_of(finite, st.sampled_from([0.0, -0.0, 1.0, 0.5])), min_size=n, max_size=n)),
+                 dtype=np.float32).reshape(shape)
+    mode = draw(st.sampled_from(["nearest", "nearest", "linear"]))
+    ctm = draw(st.sampled_from(["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric"]))
+    nmode = draw(st.sampled_from(["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]))
+    factors = [draw(st.sampled_from([0.5, 1.0, 1.5, 2.0, 3.0, 0.75, 2.5])) for _ in range(rank - 2)]
+    out = [max(1, int(np.floor(d * f))) for d, f in zip(shape[2:], factors)]
+    if ctm == "align_corners":
+        out = [max(2, o) for o in out]
+    empty = Tensor.of(np.zeros(0, np.float32), "float32")
+    inputs = [Tensor.of(x, "float32"), empty]
+    if draw(st.booleans()):
+        inputs += [empty, Tensor.of(np.array([*shape[:2], *out], dtype=np.int64), "int64")]
+    else:
+        scales = np.array([1.0, 1.0, *[o / d if ctm == "align_corners" else f
+                                       for o, d, f in zip(out, shape[2:], factors)]], dtype=np.float32)
+        inputs.append(Tensor.of(scales, "float32"))
+    attrs = {"mode": mode, "coordinate_transformation_mode": ctm, "nearest_mode": nmode}
+    return inputs, [TensorSpec.of("float32")], attrs
+
+
+CASES.update({"ArgMax": argmax_case(), "topN": topn_case(), "topN2": topn2_case(),
+              "ShuffleChannel": shufflechannel_case(), "Resize": resize_case()})
+
+
 # ---------------------------------------------------------------------------------------------
 # LUNA primitives: (inputs as arrays, attrs); the output dtype is attrs["out"] where there is one
 # ---------------------------------------------------------------------------------------------
@@ -313,3 +536,200 @@ PRIMITIVE_CASES: dict = {
     "mat_mul": matmul_case(), "conv2d": conv_primitive_case(), "max_pool2d": maxpool_primitive_case(),
     "mean_pool2d": meanpool_primitive_case(), "divide": divide_case(),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# ops breadth I: Requant (every width), Relux, PRelu, Clip, Cast, iqCat
+# ---------------------------------------------------------------------------------------------
+
+@st.composite
+def requant_any_case(draw):
+    """Requant over every width pair (the int8-input strategy above covers the original signatures)."""
+    ti, to = draw(st.sampled_from(OUT_INTS)), draw(st.sampled_from(OUT_INTS))
+    e_in = draw(st.integers(-12, 20))
+    e_out = draw(st.one_of(st.integers(e_in - 34, e_in + 24), st.just(e_in)).filter(lambda e: -31 <= e <= 31))
+    values = draw(st.lists(_int_values(ti), min_size=1, max_size=8))
+    return [Tensor.of(np.array(values), ti, e_in)], [TensorSpec.of(to, e_out)], {}
+
+
+@st.composite
+def relux_case(draw):
+    t = draw(st.sampled_from(OUT_INTS))
+    shift = draw(st.integers(0, 12))
+    values = draw(st.lists(_int_values(t), min_size=1, max_size=8))
+    e = draw(st.integers(shift - 20, 20).filter(lambda e: e - shift >= -31 and e <= (62 if t == "int32" else 31)))
+    attrs = {"threshold": draw(st.sampled_from([0, 1, 6, 96, 127])), "shift": shift}
+    return [Tensor.of(np.array(values), t, e)], [TensorSpec.of("int8", e - shift)], attrs
+
+
+@st.composite
+def prelu_case(draw):
+    ti, to = draw(st.sampled_from(OUT_INTS)), draw(st.sampled_from(OUT_INTS))
+    post = draw(st.integers(0, 8))
+    slope = draw(st.one_of(st.integers(0, 4), st.integers(0, 40)))
+    values = draw(st.lists(_int_values(ti), min_size=1, max_size=8))
+    e = draw(st.integers(post - 20, 20).filter(lambda e: e - post >= -31))
+    return ([Tensor.of(np.array(values), ti, e)], [TensorSpec.of(to, e - post)],
+            {"slope": slope, "post_shift": post})
+
+
+@st.composite
+def clip_case(draw):
+    t = draw(st.sampled_from(OUT_INTS))
+    d = dtype(t)
+    values = draw(st.lists(_int_values(t), min_size=1, max_size=8))
+    lo = draw(st.integers(max(d.min, -1000), 10))
+    hi = draw(st.integers(lo, min(d.max, lo + 2000)))
+    e = draw(st.integers(0, 10))
+    x = Tensor.of(np.array(values), t, e)
+    form = draw(st.sampled_from(["attrs", "int tensors", "float tensors", "fractional", "one-sided"]))
+    if form == "int tensors":
+        return [x, Tensor.of(np.array([lo]), t), Tensor.of(np.array([hi]), t)], [TensorSpec.of(t, e)], {}
+    if form == "float tensors":
+        return ([x, Tensor.of(np.array([lo + 0.5], np.float32), "float32"),
+                 Tensor.of(np.array([hi + 0.25], np.float32), "float32")], [TensorSpec.of(t, e)], {})
+    if form == "fractional":
+        return [x], [TensorSpec.of(t, e)], {"min": lo - 0.5, "max": hi + 0.75}
+    if form == "one-sided":
+        return [x], [TensorSpec.of(t, e)], draw(st.sampled_from([{"min": lo}, {"max": hi}]))
+    return [x], [TensorSpec.of(t, e)], {"min": lo, "max": hi}
+
+
+@st.composite
+def cast_case(draw):
+    types = ["int8", "int16", "int32", "int64", "float32"]
+    ti = draw(st.sampled_from(types))
+    to = draw(st.sampled_from([t for t in types if t != ti]))
+    n = draw(st.integers(1, 8))
+    if ti == "float32":
+        hi = min(dtype(to).max, 1 << 24)
+        xs = draw(st.lists(st.floats(-hi, hi, width=32), min_size=n, max_size=n))
+        return [Tensor.of(np.array(xs, np.float32), "float32")], [TensorSpec.of(to, 0)], {}
+    src = dtype(ti)
+    if to != "float32" and dtype(to).bits < src.bits:      # narrowing: only representable values
+        src = dtype(to)
+    if to == "float32" and src.bits > 16:                 # exact in float32 only up to 2^24
+        values = draw(st.lists(st.integers(-(1 << 24), 1 << 24), min_size=n, max_size=n))
+    else:
+        values = draw(st.lists(_int_values(src.name if src.bits < 64 else "int32"), min_size=n, max_size=n))
+    e = draw(st.one_of(st.none(), st.integers(-8, 20)))
+    x = Tensor.of(np.array(values), ti, e)
+    return [x], [TensorSpec.of(to, None if to == "float32" else (e or 0))], {}
+
+
+@st.composite
+def iqcat_case(draw):
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    rank = draw(st.integers(1, 3))
+    shape = [draw(st.integers(1, 3)) for _ in range(rank)]
+    axis = draw(st.integers(-rank, rank - 1))
+    n = draw(st.integers(1, 4))
+    inputs = []
+    for _ in range(n):
+        s = list(shape)
+        s[axis] = draw(st.integers(1, 3))
+        size = int(np.prod(s))
+        v = draw(st.lists(_int_values(t), min_size=size, max_size=size))
+        inputs.append(Tensor.of(np.array(v).reshape(s), t, draw(st.integers(0, 10))))
+    return inputs, [TensorSpec.of(t, draw(st.integers(0, 10)))], {"axis": axis}
+
+
+CASES.update({
+    "Requant": st.one_of(_no_attrs(requant_case()), requant_any_case()), "Relux": relux_case(),
+    "PRelu": prelu_case(), "Clip": clip_case(), "Cast": cast_case(), "iqCat": iqcat_case(),
+})
+
+
+def _prelu_primitive(draw_case):
+    @st.composite
+    def case(draw):
+        (x,), (y,), a = draw(draw_case)
+        return [x.data], {"slope": a["slope"], "shift": a["post_shift"], "out": y.dtype.name}
+    return case()
+
+
+@st.composite
+def relux_primitive_case(draw):
+    (x,), _, a = draw(relux_case())
+    return [x.data], {"x": a["threshold"], "shift": a["shift"]}
+
+
+PRIMITIVE_CASES.update({"prelu": _prelu_primitive(prelu_case()), "relux": relux_primitive_case()})
+
+
+# ---------------------------------------------------------------------------------------------
+# ops breadth I (arithmetic): iqSub, iqMul, iqDiv, iqSum, iqVar
+# ---------------------------------------------------------------------------------------------
+
+def _values(draw, t: str, shape) -> np.ndarray:
+    n = int(np.prod(shape))
+    return np.array(draw(st.lists(_int_values(t), min_size=n, max_size=n)), dtype=np.int64).reshape(shape)
+
+
+@st.composite
+def iqsub_case(draw):
+    n = draw(st.integers(1, 6))
+    e1, e2, eo = (draw(st.integers(0, 10)) for _ in range(3))
+    return ([Tensor.of(_values(draw, "int8", (n,)), "int8", e1), Tensor.of(_values(draw, "int8", (n,)), "int8", e2)],
+            [TensorSpec.of("int8", eo)], {})
+
+
+@st.composite
+def iqmul_case(draw):
+    form = draw(st.sampled_from(["same", "same", "scalar", "channel"]))
+    if form == "channel":
+        t_in = t = "int8"
+        n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3))
+        shape, shape2 = (n, c, draw(st.integers(1, 3)), draw(st.integers(1, 3))), (n, c, 1, 1)
+    else:
+        t_in = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+        t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+        shape = (draw(st.integers(1, 6)),)
+        shape2 = () if form == "scalar" else shape
+    e1, e2 = draw(st.integers(0, 10)), draw(st.integers(0, 10))
+    eo = draw(st.integers(0, 24))
+    return ([Tensor.of(_values(draw, t_in, shape), t_in, e1), Tensor.of(_values(draw, t_in, shape2), t_in, e2)],
+            [TensorSpec.of(t, eo)], {})
+
+
+@st.composite
+def iqdiv_case(draw):
+    if draw(st.integers(0, 2)) == 0:                      # tensor divisor: int32, 1 <= q <= 2^21, s >= 0
+        n = draw(st.integers(1, 6))
+        a = _values(draw, "int32", (n,))
+        q = np.array(draw(st.lists(st.one_of(st.integers(1, 64), st.integers(1, 1 << 21)),
+                                   min_size=n, max_size=n)), dtype=np.int64)
+        e1, e2 = draw(st.integers(0, 12)), draw(st.integers(0, 12))
+        eo = e1 - e2 + draw(st.integers(0, 20))
+        if not -62 <= eo <= 62:
+            eo = e1 - e2
+        return [Tensor.of(a, "int32", e1), Tensor.of(q, "int32", e2)], [TensorSpec.of("int32", eo)], {}
+    t = draw(st.sampled_from(["int8", "int8", "int32"]))
+    d = dtype(t)
+    n = draw(st.integers(1, 6))
+    q = draw(st.one_of(st.sampled_from([1, 2, 3, -1, -2, -3, 4, 5, 7, d.max, d.min]),
+                       st.integers(d.min, d.max))).__int__() or 1
+    e1, e2, eo = draw(st.integers(0, 10)), draw(st.integers(0, 10)), draw(st.integers(0, 10))
+    return ([Tensor.of(_values(draw, t, (n,)), t, e1), Tensor.of(np.array(q), t, e2)], [TensorSpec.of(t, eo)], {})
+
+
+@st.composite
+def iqsum_case(draw):
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    shape = (draw(st.integers(1, 3)), draw(st.integers(1, 6)))
+    e, eo = draw(st.integers(0, 10)), draw(st.integers(0, 10))
+    return [Tensor.of(_values(draw, t, shape), t, e)], [TensorSpec.of(t, eo)], {"dims": draw(st.sampled_from([-1, 1]))}
+
+
+@st.composite
+def iqvar_case(draw):
+    shape = (draw(st.integers(1, 3)), draw(st.integers(2, 8)))
+    x = _values(draw, "int8", shape)
+    if draw(st.booleans()):
+        x[0] = x[0, 0]                                   # a constant row
+    e, eo = draw(st.integers(0, 6)), draw(st.integers(0, 14))
+    return [Tensor.of(x, "int8", e)], [TensorSpec.of("int8", eo)], {"dim": draw(st.sampled_from([-1, 1]))}
+
+
+CASES.update({"iqSub": iqsub_case(), "iqMul": iqmul_case(), "iqDiv": iqdiv_case(), "iqSum": iqsum_case(),
+              "iqVar": iqvar_case()})
