@@ -288,3 +288,29 @@ def test_attribute_structs_round_trip():
     assert ATTR_STRUCTS["Clip"].size == 8 and ATTR_STRUCTS["Cast"].size == 8
     assert ATTR_STRUCTS["PRelu"].size == 8 and ATTR_STRUCTS["Relux"].size == 8
     assert ATTR_STRUCTS["iqCat"].size == 1 and ATTR_STRUCTS["Requant"].size == 3
+
+
+@pytest.mark.parametrize("dialect", ["linger1", "linger3"])
+def test_standard_concat_is_an_iqcat(dialect):
+    """Standard Concat on integers of one exponent imports as iqCat (Y keeps the exponent); inputs at
+    different exponents need QCat / iqCat, which says how to rescale them."""
+    domain = "linger" if dialect == "linger3" else "thinker"
+    tag = {"platform": "arcs"} if dialect == "linger3" else {}
+
+    def model(scale_b):
+        nodes = [helper.make_node("Quant", ["a"], ["qa"], domain=domain, data_bits=8, scale_x=16.0, **tag),
+                 helper.make_node("Quant", ["b"], ["qb"], domain=domain, data_bits=8, scale_x=scale_b, **tag),
+                 helper.make_node("Concat", ["qa", "qb"], ["c"], axis=1),
+                 helper.make_node("Dequant", ["c"], ["y"], domain=domain, scale_o=16.0, **tag)]
+        g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 2])
+                                           for n in ("a", "b")],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(domain, 1)])
+
+    a, b = np.array([[0.5, -1.0]], np.float32), np.array([[2.0, 0.25]], np.float32)
+    graph = lunaref.load_onnx(model(16.0))
+    assert [n.op for n in graph.nodes] == ["Quant", "Quant", "iqCat", "Dequant"]
+    (y,) = lunaref.run_onnx(graph, [a, b], "arcs")
+    assert y.tolist() == [[0.5, -1.0, 2.0, 0.25]]
+    with pytest.raises(errors.UnsupportedAttribute, match="different dtypes or exponents"):
+        lunaref.load_onnx(model(32.0))

@@ -514,30 +514,6 @@ def _constant(im: _Importer, node) -> None:
     im.raw[node.output[0]] = im._array(node.attribute[0].t)
 
 
-#: Handlers by registry op name; which ONNX op types reach them is the registry's alias table.
-HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
-    "Quant": _quant, "Dequant": _dequant, "Requant": _requant,
-    "Conv2dInt": _conv, "LinearInt": _linear, "BatchNorm2dInt": _batchnorm,
-    "iqAdd": _add, "AvgPool2dInt": _avgpool,
-    "iqSub": _binary("iqSub", "subtrahend"), "iqMul": _binary("iqMul", "multiplier"),
-    "iqDiv": _binary("iqDiv", "divisor"), "iqSum": _reduce("iqSum", "dims", set()),
-    "iqVar": _reduce("iqVar", "dim", {"unbiased"}),
-    "Relu": _passthrough("Relu", set()),
-    "MaxPool": _passthrough("MaxPool", {"kernel_shape", "strides", "pads", "ceil_mode", "dilations"}),
-    "Flatten": _passthrough("Flatten", {"axis"}),
-    "Reshape": _passthrough("Reshape", set()),
-    "Gather": _gather, "Slice": _slice, "Split": _split, "Transpose": _transpose,
-    "Tile": _shaped("Tile", "repeats"), "Expand": _shaped("Expand", "shape"),
-    "Squeeze": _axes_op("Squeeze"), "Unsqueeze": _axes_op("Unsqueeze"), "Shape": _shape,
-}
-
-#: Ops that appear as standard ONNX ops (default domain) in both dialects.
-STANDARD_OPS = frozenset({"Relu", "MaxPool", "Flatten", "Reshape",
-                          "Slice", "Split", "Transpose", "Tile", "Expand", "Unsqueeze", "Shape"})
-
-#: Ops that appear both as standard ONNX ops and in the dialect's custom domain (linger 1.x
-#: ``thinker::Gather`` / linger 3.x ``linger::Gather`` embeddings and ``linger::Squeeze``).
-EITHER_DOMAIN_OPS = frozenset({"Gather", "Squeeze"})
 
 
 # --- ArgMax, ShuffleChannel, Resize (ops breadth I, select; spec/ops/argmax.md, shufflechannel.md, resize.md) --
@@ -604,8 +580,6 @@ def _resize(im: _Importer, node) -> None:
     im.add(node, "Resize", ins, attrs, [TensorSpec.of("float32")])
 
 
-HANDLERS.update({"ArgMax": _argmax, "ShuffleChannel": _shufflechannel, "Resize": _resize})
-STANDARD_OPS = STANDARD_OPS | {"ArgMax", "Resize"}
 
 
 # --- Clip, Cast, iqPad / Pad, iqCat / QCat (ops breadth I; spec/ops/clip.md, cast.md, iqpad.md, iqcat.md) --
@@ -705,11 +679,22 @@ def _pad(im: _Importer, node) -> None:
 
 
 def _cat(im: _Importer, node) -> None:
-    """linger 1.x ``thinker::iqCat`` (scale_x_i, dim, scale_o) and linger 3.x ``linger::QCat`` (axis,
-    scale_x_i, x_i_bits, scale_o, o_bits)."""
+    """linger 1.x ``thinker::iqCat`` (scale_x_i, dim, scale_o), linger 3.x ``linger::QCat`` (axis,
+    scale_x_i, x_i_bits, scale_o, o_bits), and standard ``Concat`` on integers (thinker's packer makes
+    it an iqCat): no scales, so every input must have the same dtype and exponent, which Y keeps."""
     names = list(node.input)
     if not names:
         raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): no inputs")
+    if node.domain in _STANDARD_DOMAINS:
+        a = im.attrs(node, {"axis"})
+        specs = {(im.spec(x, node).dtype.name, im.spec(x, node).exponent) for x in names}
+        for x in names:
+            _int_activation(im, x, node)
+        if len(specs) != 1:
+            raise errors.UnsupportedAttribute(f"node {node.name!r} (Concat): inputs at different dtypes or "
+                                              f"exponents {sorted(specs, key=str)} (a QCat / iqCat rescales them)")
+        im.add(node, "iqCat", names, {"axis": int(im.need(a, "axis", node))}, [im.spec(names[0], node)])
+        return
     per = {f"scale_x_{i}" for i in range(len(names))} | {f"x_{i}_bits" for i in range(len(names))}
     a = im.attrs(node, per | {"axis", "dim", "scale_o", "o_bits", "data_bits"})
     for i, x in enumerate(names):
@@ -721,9 +706,39 @@ def _cat(im: _Importer, node) -> None:
     im.add(node, "iqCat", names, {"axis": axis}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
 
-HANDLERS.update({"Clip": _clip, "Cast": _cast, "iqPad": _pad, "iqCat": _cat})
-STANDARD_OPS = STANDARD_OPS | {"Clip", "Cast"}
-EITHER_DOMAIN_OPS = EITHER_DOMAIN_OPS | {"iqPad"}   # thinker::iqPad (linger 1.x), standard Pad (linger 3.x)
+
+# ----------------------------------------------------------------------------------------------
+# the tables: which handler imports a registry op, and in which ONNX domain its node types live
+# ----------------------------------------------------------------------------------------------
+
+#: Handlers by registry op name; which ONNX op types reach them is the registry's alias table.
+HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
+    "Quant": _quant, "Dequant": _dequant, "Requant": _requant,
+    "Conv2dInt": _conv, "LinearInt": _linear, "BatchNorm2dInt": _batchnorm,
+    "iqAdd": _add, "AvgPool2dInt": _avgpool,
+    "iqSub": _binary("iqSub", "subtrahend"), "iqMul": _binary("iqMul", "multiplier"),
+    "iqDiv": _binary("iqDiv", "divisor"), "iqSum": _reduce("iqSum", "dims", set()),
+    "iqVar": _reduce("iqVar", "dim", {"unbiased"}), "iqCat": _cat, "iqPad": _pad,
+    "Relu": _passthrough("Relu", set()), "Clip": _clip, "Cast": _cast,
+    "MaxPool": _passthrough("MaxPool", {"kernel_shape", "strides", "pads", "ceil_mode", "dilations"}),
+    "Flatten": _passthrough("Flatten", {"axis"}),
+    "Reshape": _passthrough("Reshape", set()),
+    "Gather": _gather, "Slice": _slice, "Split": _split, "Transpose": _transpose,
+    "Tile": _shaped("Tile", "repeats"), "Expand": _shaped("Expand", "shape"),
+    "Squeeze": _axes_op("Squeeze"), "Unsqueeze": _axes_op("Unsqueeze"), "Shape": _shape,
+    "ArgMax": _argmax, "ShuffleChannel": _shufflechannel, "Resize": _resize,
+}
+
+#: Ops that appear as standard ONNX ops (default domain) in both dialects.
+STANDARD_OPS = frozenset({"Relu", "MaxPool", "Flatten", "Reshape", "Clip", "Cast",
+                          "Slice", "Split", "Transpose", "Tile", "Expand", "Unsqueeze", "Shape",
+                          "ArgMax", "Resize"})
+
+#: Ops that appear both as standard ONNX ops and in the dialect's custom domain: linger 1.x
+#: ``thinker::Gather`` / linger 3.x ``linger::Gather`` embeddings, ``linger::Squeeze``,
+#: ``thinker::iqPad`` / standard ``Pad``, ``thinker::iqCat`` / ``linger::QCat`` / standard ``Concat``.
+EITHER_DOMAIN_OPS = frozenset({"Gather", "Squeeze", "iqPad", "iqCat"})
+
 
 def load_onnx(model: Any) -> Graph:
     """Import an ONNX model (path, bytes or ``onnx.ModelProto``) exported by linger 1.x or 3.x."""

@@ -114,7 +114,7 @@ OP = OpDef(
     summary="concatenation along an axis, each input rescaled (round half up, saturate) to the output exponent",
     spec_section="ops/iqcat.md",
     since="1.0.0",
-    aliases={"linger1": ("iqCat",), "linger3": ("QCat",)},
+    aliases={"linger1": ("iqCat", "Concat"), "linger3": ("QCat", "Concat")},
     signatures=_signatures(),
     coverpoints=(
         Coverpoint("positive tie", "rescaling an input meets a positive exact half",
