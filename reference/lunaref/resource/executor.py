@@ -302,8 +302,8 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
             exponent = args[0].exponent + args[1].exponent
         args.append(Tensor.of(data, spec.dtype, exponent, what=f"tensor {rec.index} ({rec.name})"))
     outs = [_spec(res.tensors[i]) for i in op.outputs]
-    if op.type in ("Squeeze", "Unsqueeze"):
-        # in place in thinker: the values stay, the shape is the output record's (tpacker's)
+    if op.type in ("Squeeze", "Unsqueeze", "Flatten"):
+        # byte copies in thinker: the values stay, the shape is the output record's (tpacker's)
         out_rec = res.tensors[op.outputs[0]]
         target = mem.shapes.get(out_rec.index, out_rec.shape)
         if op.type == "Unsqueeze":

@@ -310,13 +310,21 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         raise errors.UnsupportedOnPlatform(f"no resource platform code for {prof.name}")
     nodes, in_specs, out_names = _rewrite(graph, keep_quant)
     for n in nodes:
-        if n.op == "Requant":
-            raise errors.UnsupportedOp(f"node {n.name!r}: packing Requant is not supported yet")
+        if n.op == "Shape" and (n.attrs.get("start", 0) != 0 or n.attrs.get("end") is not None):
+            raise errors.UnsupportedAttribute(f"node {n.name!r}: Shape with start/end cannot be packed (thinker's "
+                                              "Shape has no attributes and writes every dimension)")
 
-    # shapes: run the graph once on zeros (shapes come from the ops, not from the file)
+    # shapes: run the graph once on zeros (shapes come from the ops, not from the file) — or on ones where
+    # an op refuses a zero (a divisor), since a shape never depends on the values
     from ..graph import evaluate
-    zeros = [np.zeros([d or 1 for d in (i.shape or ())], dtype=i.dtype.storage) for i in graph.inputs]
-    values = evaluate(graph, zeros, prof)
+
+    def filled(value: int) -> list[np.ndarray]:
+        return [np.full([d or 1 for d in (i.shape or ())], value, dtype=i.dtype.storage) for i in graph.inputs]
+
+    try:
+        values = evaluate(graph, filled(0), prof)
+    except errors.ValueOutOfRange:
+        values = evaluate(graph, filled(1), prof)
     shapes = {k: v.shape for k, v in values.items()}
 
     # tensor list: inputs, constants (first use), activations (op order)
@@ -423,6 +431,12 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
 
     # records
     dequantized = {t for n in nodes if n.op == "Dequant" for t in n.outputs}
+    for name in order:  # a stored scale of -1 means "no scale" (formats/resource.md §5, errata E-FORMAT-1)
+        spec = packed[name][2] if name in graph.constants else (in_specs.get(name) or graph.specs.get(name))
+        exponent = spec if name in graph.constants else getattr(spec, "exponent", None)
+        if exponent == -1:
+            raise errors.ExponentOutOfRange(f"tensor {name!r} has exponent -1, which a thinker resource cannot "
+                                            "store: its scale field -1 means 'no scale' (errata E-FORMAT-1)")
     records = []
     for name in order:
         i = index[name]
