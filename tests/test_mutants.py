@@ -52,7 +52,9 @@ def test_mutants_kill_through_their_intended_cases(cases):
     """Each bug is caught where the spec says it shows, not by accident elsewhere."""
     expect = {"acc32": "cp-accumulator-beyond-int32", "quant-float64": "cp-float32-sum-rounds-up",
               "maxpool-zero-pad": "cp-padding-never-wins", "round-half-away": "cp-negative-tie",
-              "conv-limits-unchecked": "err-", "weight-grouping": "/model/"}
+              "conv-limits-unchecked": "err-", "weight-grouping": "/model/",
+              "transpose-perm-inverted": "cp-not-an-involution", "argmax-last-on-tie": "cp-tie",
+              "slice-step-ignored": "cp-step"}
     for o in hunt(cases, [CATALOG[n] for n in expect]):
         assert any(expect[o.mutant.name] in cid for cid, _ in o.killers), o.mutant.name
 

@@ -28,7 +28,8 @@ import numpy as np
 from .. import luna, numerics, ops, resource
 from ..luna import cnn, matrix
 from ..numerics import Rounding, as_int, rescale, rounding_shift, saturate
-from ..ops import avgpool2dint as avgpool_op, conv2dint as conv_op, iqadd as iqadd_op
+from ..ops import argmax as argmax_op, avgpool2dint as avgpool_op, conv2dint as conv_op, iqadd as iqadd_op
+from ..ops import slice as slice_op, transpose as transpose_op
 from ..platforms import PLATFORM_NAMES
 from ..resource import weights
 from ..tensor import Tensor
@@ -307,6 +308,39 @@ def _quant_float64() -> Replacements:
         return np.clip(p, to.min, to.max).astype(np.int64).astype(to.storage)
 
     return {ref: quantize}
+
+
+@mutant("slice-step-ignored", "Slice ignores its steps and copies consecutive elements (as thinker 3.0.4 does, "
+        "errata E-SLICE-1)")
+def _slice_step_ignored() -> Replacements:
+    ref = slice_op._params
+
+    def _params(inputs):
+        x, starts, ends, axes, steps = ref(inputs)
+        return x, starts, ends, axes, [1] * len(steps)
+
+    return {ref: _params}
+
+
+@mutant("transpose-perm-inverted", "Transpose applies the inverse permutation (reads perm as destination axes)")
+def _transpose_perm_inverted() -> Replacements:
+    ref = transpose_op.permutation
+
+    def permutation(rank, attrs):
+        return [int(a) for a in np.argsort(ref(rank, attrs))]
+
+    return {ref: permutation}
+
+
+@mutant("argmax-last-on-tie", "ArgMax, topN and topN2 take the last position of a repeated maximum (a >= comparison)")
+def _argmax_last_on_tie() -> Replacements:
+    ref = argmax_op.first_max
+
+    def first_max(rows):
+        last = rows.shape[-1] - 1 - np.argmax(rows[..., ::-1], axis=-1)
+        return np.take_along_axis(rows, last[..., None], axis=-1)[..., 0], last
+
+    return {ref: first_max}
 
 
 # --------------------------------------------------------------------------------------------

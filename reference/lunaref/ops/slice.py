@@ -77,6 +77,13 @@ def _p(c):
     return _params(c.inputs)
 
 
+def _step_shows(c, kind) -> bool:
+    """A step of the given kind selects two or more elements on its axis (with one, any step gives the same)."""
+    x, starts, ends, axes, steps = _p(c)
+    return any(kind(k) and len(range(*slice(s, e, k).indices(x.shape[a]))) >= 2
+               for s, e, a, k in zip(starts, ends, axes, steps))
+
+
 def _beyond(c) -> bool:
     x, starts, ends, axes, steps = _p(c)
     return any((e > x.shape[a] if k > 0 else e < -x.shape[a] - 1) for e, a, k in zip(ends, axes, steps))
@@ -94,8 +101,10 @@ OP = OpDef(
                      for t in _DATA for n in (2, 3, 4)),
     coverpoints=(
         Coverpoint("negative start", "a start is negative (counted from the end)", lambda c: min(_p(c)[1]) < 0),
-        Coverpoint("step above 1", "a step is 2 or more", lambda c: max(_p(c)[4]) > 1),
-        Coverpoint("negative step", "a step is negative (reversed order)", lambda c: min(_p(c)[4]) < 0),
+        Coverpoint("step above 1", "a step of 2 or more takes at least two elements (the step shows)",
+                   lambda c: _step_shows(c, lambda k: k > 1)),
+        Coverpoint("negative step", "a negative step takes at least two elements (reversed order shows)",
+                   lambda c: _step_shows(c, lambda k: k < 0)),
         Coverpoint("end beyond extent", "an end lies beyond the axis (clamped)", _beyond),
         Coverpoint("inner axis", "a sliced axis is not the first", lambda c: max(_p(c)[3]) > 0),
         Coverpoint("several axes", "more than one axis is sliced", lambda c: len(_p(c)[3]) > 1),

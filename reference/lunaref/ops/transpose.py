@@ -86,6 +86,12 @@ def _perm(c):
     return permutation(len(c.inputs[0].shape), c.attrs)
 
 
+def _inverse_differs(c) -> bool:
+    x, perm = c.inputs[0].data, _perm(c)
+    a, b = np.transpose(x, perm), np.transpose(x, np.argsort(perm))
+    return a.shape != b.shape or not np.array_equal(a, b)
+
+
 def _rank(r):
     return lambda c: len(c.inputs[0].shape) == r
 
@@ -108,6 +114,8 @@ OP = OpDef(
                    lambda c: thinker_merge(_perm(c), list(c.inputs[0].shape))[2] == 1),
         Coverpoint("first axis moves", "rank 4 or more and perm[0] is not 0", lambda c: len(_perm(c)) >= 4
                    and _perm(c)[0] != 0),
+        Coverpoint("not an involution", "transposing by the inverse permutation would give another result",
+                   _inverse_differs),
     ),
     impl=transpose,
     compat={"thinker-3.0.4": thinker_3_0_4},
