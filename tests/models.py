@@ -152,3 +152,9 @@ def luna_div_model(a: int, b: int, s: int, platform: str) -> int:
     if platform in ("venus", "arcs"):
         p = int(float(p))
     return sat(rshift(p, m + 29 - s), 32)
+
+
+def bmm_model(x, y, shift, bits):
+    """spec/ops/bmmint.md: x [M][K] · y [K][N] (one batch item), rounded by shift into bits."""
+    return [[sat(rshift(sum(x[m][k] * y[k][n] for k in range(len(y))), shift), bits) for n in range(len(y[0]))]
+            for m in range(len(x))]

@@ -30,9 +30,11 @@ def test_export_runs_the_c_port_on_target_terms(tmp_path):
     prog = build_c(cc, [out / "lunaref_runner.c", PORT / "target.c", PORT / "luna_port.c", PORT / "npy.c"],
                    tmp_path / "target-check", "-DLR_MAIN", f"-I{out}", f"-I{PORT}")
     r = subprocess.run([str(prog)], capture_output=True, text=True)
-    n = len(select(CHECKOUT_VECTORS, ops=PORTED.split(",")))
+    cases = [read_case(d) for d in select(CHECKOUT_VECTORS, ops=PORTED.split(","))]
+    skipped = sum(c.op == "Conv2dInt" and any(t.dtype.name != "int8" for t in c.inputs[:2]) for c in cases)
     assert r.returncode == 0, r.stdout[-2000:]
-    assert r.stdout.strip().splitlines()[-1] == f"{n} passed, 0 failed, 0 skipped of {n} cases"
+    assert r.stdout.strip().splitlines()[-1] == \
+        f"{len(cases) - skipped} passed, 0 failed, {skipped} skipped of {len(cases)} cases"
 
 
 def test_the_runner_reports_a_port_bug(tmp_path):
@@ -56,8 +58,11 @@ static unsigned long long fnv(const void *p, unsigned long n, unsigned long long
     for (unsigned long i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
     return h;
 }
+static unsigned lr_dtype_size_(lr_dtype d) {
+    return d == LR_INT8 || d == LR_INT4 ? 1 : d == LR_INT16 ? 2 : d == LR_INT64 ? 8 : 4;
+}
 static unsigned long long tensor(const lr_tensor *t, unsigned long long h) {
-    unsigned size = t->dtype == LR_INT8 ? 1 : t->dtype == LR_INT16 ? 2 : t->dtype == LR_INT64 ? 8 : 4;
+    unsigned size = lr_dtype_size_(t->dtype);
     h = fnv(t->shape, sizeof(int32_t) * t->ndim, h);
     h = fnv(&t->exponent, sizeof t->exponent, h);
     if (t->data) h = fnv(t->data, (unsigned long)t->count * size, h);

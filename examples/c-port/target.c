@@ -11,7 +11,7 @@
 #include "lunaref_vectors.h"
 #include "luna_port.h"
 
-static const int BITS[] = {8, 16, 32, 64, 0}; /* by lr_dtype; float32 is not ported */
+static const int BITS[] = {8, 16, 32, 64, 0, 0}; /* by lr_dtype; float32 and int4 are not ported */
 
 static int to_tensor(const lr_tensor *t, tensor *out) {
     int64_t shape[NPY_MAX_DIMS];
@@ -95,6 +95,9 @@ int lr_port_run(const lr_case *c, void *const outputs[], const char **error) {
     for (size_t k = 0; k < sizeof ported / sizeof *ported; k++)
         known |= !strcmp(c->level, ported[k][0]) && !strcmp(c->op, ported[k][1]);
     if (!p || !known || c->n_inputs > 4 || c->n_outputs != 1) return LR_UNSUPPORTED;
+    if (!strcmp(c->op, "Conv2dInt") && c->n_inputs >= 2 &&
+        (c->inputs[0].dtype != LR_INT8 || c->inputs[1].dtype != LR_INT8))
+        return LR_UNSUPPORTED;   /* only the int8 × int8 convolution is ported */
     for (; n < c->n_inputs && !e; n++)
         if (to_tensor(&c->inputs[n], &in[n])) e = "DTypeMismatch";
     if (!e) e = compute(c, p, in, &y);

@@ -46,6 +46,10 @@ class Thinker304:
     #: E-IQPAD-1: reflect and edge padding are swapped (venus); elsewhere every mode is garbage (no model).
     iqpad_modes_swapped: bool = False
 
+    #: E-LINEAR-1: LinearInt with the output in share memory transposes its ``[N, M]`` result in place
+    #: (venusA), which the LUNA transpose performs as a sequential element-by-element copy.
+    linear_transposes_in_place: bool = False
+
     #: E-SPLIT-1: the share-memory branch reads leading block ``i`` at byte ``i·M·S`` without the element
     #: width (arcs, venusA); venus copies by element type.
     split_block_offset_unscaled: bool = True
@@ -53,14 +57,36 @@ class Thinker304:
     #: deterministic: the compatibility model gives the spec's result there).
     slice_venus_offsets: bool = False
 
+    #: E-CONV1D-1: Conv1dInt puts the pads in the height fields of the LUNA conv struct and its
+    #: ``luna_conv1d`` reads output channels grouped by this many, where tpacker packs them by 2 (venusA: 4;
+    #: elsewhere 2, i.e. no mismatch).
+    conv1d_pads_in_height: bool = False
+    conv1d_weight_read_group: int = 2
+    #: E-CONV1D-2: an int8 Conv1dInt with ``e(X) + e(W) < e(Y)`` clamps the shift to 0 and never scales up
+    #: (arcs, venusA; venus passes the negative shift on, E-SHIFT-1).
+    conv1d_int8_negative_shift_unscaled: bool = True
+
+    #: E-CONV-1: the int16 Conv2dInt path (venus ``conv2dint_i16w16o8``) saturates the accumulator to int32
+    #: before and after the bias and reads its input without width padding.
+    conv_int16_as_written: bool = False
+    #: E-LINEAR-3: the int16 LinearInt with a bias saturates the accumulator to int32 before adding it (venus).
+    linear_int16_bias_saturates: bool = False
+    #: E-LINEAR-2: LinearInt with int4 weights widens the input to int32, transposes it in place and the int4
+    #: product reads those bytes as int8 (venusA).
+    linear_int4_reads_widened_input: bool = False
+
 
 THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
     Thinker304("venus", avgpool_pow2_drops_exponent=True, avgpool_divide_takes_exponent=True,
                iqdiv_log2="exponent", iqdiv_scalar_int8_only=False, iqvar_float_eval=True,
                iqcat_wide_path="copy", iqpad_modes_swapped=True,
-               split_block_offset_unscaled=False, slice_venus_offsets=True),
+               split_block_offset_unscaled=False, slice_venus_offsets=True,
+               conv1d_int8_negative_shift_unscaled=False, conv_int16_as_written=True,
+               linear_int16_bias_saturates=True),
     Thinker304("venusA", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
-               iqdiv_tensor_ignores_exponents=True, iqcat_wide_path="scale16", iqcat_downscale_undefined=True),
+               iqdiv_tensor_ignores_exponents=True, iqcat_wide_path="scale16", iqcat_downscale_undefined=True,
+               conv1d_pads_in_height=True, conv1d_weight_read_group=4,
+               linear_transposes_in_place=True, linear_int4_reads_widened_input=True),
     Thinker304("arcs", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
                iqcat_wide_path="cpu"),
 )}

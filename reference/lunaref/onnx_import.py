@@ -140,6 +140,18 @@ class _Importer:
             raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): {attr} says exponent {exponent} "
                                        f"but input {name!r} has exponent {have}")
 
+    def as_int4(self, name: str, node) -> None:
+        """Retype the int8 constant ``name`` (a 4-bit weight) as int4; its values must lie in [−8, 7]."""
+        c = self.constants[name]
+        if c.dtype.name == "int4":
+            return
+        try:
+            self.constants[name] = Tensor.of(c.data, "int4", c.exponent, what=f"constant {name!r}")
+        except errors.ValueOutOfRange as exc:
+            raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): 4-bit weight {name!r} holds values "
+                                       f"outside [-8, 7]") from exc
+        self.specs[name] = TensorSpec(get_dtype("int4"), c.exponent)
+
     def constant(self, name: str, exponent: int | None, node, what: str, dtypes: tuple[str, ...]) -> None:
         """Give the constant ``name`` its exponent (a constant shared by two consumers must agree)."""
         if name in self.constants:
@@ -299,13 +311,21 @@ _CONV_ATTRS = {"dilations", "group", "kernel_shape", "pads", "strides"}
 _MAC_ATTRS = {"scale_x", "scale_w", "scale_o", "o_bits", "data_bits", "parameter_bits", "x_bits", "w_bits"}
 
 
-def _weights(im: _Importer, node, a, x: str, w: str, b: str | None) -> int:
+def _weights(im: _Importer, node, a, x: str, w: str, b: str | None, data_bits=(8,), weight_bits=(8,)) -> int:
+    """Exponents and dtypes of a MAC op's X, W and B.  ``w_bits = 4`` (linger 3.x) / ``parameter_bits = 4``
+    (linger 1.x): W is stored as int8 holding values in [−8, 7] and becomes an int4 tensor; 16 bits: an
+    int16 initializer.  ``x_bits`` / ``data_bits`` must name X's dtype (formats/onnx.md)."""
     e_x = im.exp(a, "scale_x", node)
     im.expect(x, e_x, node, "scale_x")
-    im.bits(a, ("data_bits", "x_bits"), node)
-    im.bits(a, ("parameter_bits", "w_bits"), node)
+    tx = im.bits(a, ("data_bits", "x_bits"), node, allowed=data_bits)
+    if any(k in a for k in ("data_bits", "x_bits")) and im.spec(x, node).dtype.name != tx:
+        raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): data bits say {tx} but input {x!r} "
+                                   f"is {im.spec(x, node).dtype}")
+    tw = im.bits(a, ("parameter_bits", "w_bits"), node, allowed=weight_bits)
     e_w = im.exp(a, "scale_w", node)
-    im.constant(w, e_w, node, "weight", ("int8",))
+    im.constant(w, e_w, node, "weight", ("int8",) if tw == "int4" else (tw,))
+    if tw == "int4":
+        im.as_int4(w, node)
     if b:
         im.constant(b, e_x + e_w, node, "bias", ("int32",))
     return e_x + e_w
@@ -315,7 +335,7 @@ def _conv(im: _Importer, node) -> None:
     a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS)
     x, w, *rest = im.inputs(node, 2, 3)
     b = rest[0] if rest and rest[0] else None
-    _weights(im, node, a, x, w, b)
+    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
     kernel = tuple(im.need(a, "kernel_shape", node))
     if len(kernel) != 2:
         raise errors.UnsupportedAttribute(f"node {node.name!r}: kernel_shape {list(kernel)} is not 2-D")
@@ -326,11 +346,46 @@ def _conv(im: _Importer, node) -> None:
     im.add(node, "Conv2dInt", [x, w] + ([b] if b else []), attrs, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
 
+def _conv1d(im: _Importer, node) -> None:
+    """linger 1.x ``thinker::Conv1dInt`` / linger 3.x ``linger::QConv1d``: 1-element kernel_shape, strides,
+    dilations and 2 pads (linger 3.x writes ``padding·2``)."""
+    a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS)
+    x, w, *rest = im.inputs(node, 2, 3)
+    b = rest[0] if rest and rest[0] else None
+    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
+    kernel = tuple(im.need(a, "kernel_shape", node))
+    if len(kernel) != 1:
+        raise errors.UnsupportedAttribute(f"node {node.name!r}: kernel_shape {list(kernel)} is not 1-D")
+    attrs = {"kernel_shape": kernel, "strides": tuple(a.get("strides", (1,))), "pads": tuple(a.get("pads", (0, 0))),
+             "dilations": tuple(a.get("dilations", (1,))), "group": int(a.get("group", 1)), "act": "none"}
+    to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+    im.add(node, "Conv1dInt", [x, w] + ([b] if b else []), attrs, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+
+
+def _convtranspose(im: _Importer, node) -> None:
+    """linger 1.x ``thinker::ConvTranspose2dInt`` / linger 3.x ``linger::QConvTranspose2d``: Conv2dInt's
+    attributes and ``output_padding``; the weight is ``[C, OC/group, KH, KW]``."""
+    a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS | {"output_padding"})
+    x, w, *rest = im.inputs(node, 2, 3)
+    b = rest[0] if rest and rest[0] else None
+    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
+    kernel = tuple(im.need(a, "kernel_shape", node))
+    if len(kernel) != 2:
+        raise errors.UnsupportedAttribute(f"node {node.name!r}: kernel_shape {list(kernel)} is not 2-D")
+    out_pad = tuple(a.get("output_padding", (0, 0)))
+    attrs = {"kernel_shape": kernel, "strides": tuple(a.get("strides", (1, 1))),
+             "pads": tuple(a.get("pads", (0, 0, 0, 0))), "output_padding": out_pad[:2] if out_pad else (0, 0),
+             "dilations": tuple(a.get("dilations", (1, 1))), "group": int(a.get("group", 1)), "act": "none"}
+    to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+    im.add(node, "ConvTranspose2dInt", [x, w] + ([b] if b else []), attrs,
+           [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+
+
 def _linear(im: _Importer, node) -> None:
     a = im.attrs(node, _MAC_ATTRS)
     x, w, *rest = im.inputs(node, 2, 3)
     b = rest[0] if rest and rest[0] else None
-    _weights(im, node, a, x, w, b)
+    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
     to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
     im.add(node, "LinearInt", [x, w] + ([b] if b else []), {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
@@ -372,6 +427,17 @@ def _binary(op: str, what: str) -> Callable[[_Importer, Any], None]:
         to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
         im.add(node, op, [x, y], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
     return handle
+
+
+def _bmm(im: _Importer, node) -> None:
+    """linger 1.x ``BmmInt`` / linger 3.x ``QBmm`` and ``QMatmul``: two activations at ``scale_x`` and
+    ``scale_y``; the output at ``scale_o`` with ``o_bits`` (default 8)."""
+    a = im.attrs(node, {"scale_x", "scale_y", "scale_o", "o_bits", "x_bits", "y_bits", "data_bits"})
+    x, y = im.inputs(node, 2, 2)
+    im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+    im.expect(y, im.exp(a, "scale_y", node), node, "scale_y")
+    to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+    im.add(node, "BmmInt", [x, y], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
 
 def _reduce(op: str, axis_attr: str, extra: set[str]) -> Callable[[_Importer, Any], None]:
@@ -715,6 +781,7 @@ def _cat(im: _Importer, node) -> None:
 HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
     "Quant": _quant, "Dequant": _dequant, "Requant": _requant,
     "Conv2dInt": _conv, "LinearInt": _linear, "BatchNorm2dInt": _batchnorm,
+    "Conv1dInt": _conv1d, "ConvTranspose2dInt": _convtranspose,   # ops breadth II
     "iqAdd": _add, "AvgPool2dInt": _avgpool,
     "iqSub": _binary("iqSub", "subtrahend"), "iqMul": _binary("iqMul", "multiplier"),
     "iqDiv": _binary("iqDiv", "divisor"), "iqSum": _reduce("iqSum", "dims", set()),
@@ -727,6 +794,7 @@ HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
     "Tile": _shaped("Tile", "repeats"), "Expand": _shaped("Expand", "shape"),
     "Squeeze": _axes_op("Squeeze"), "Unsqueeze": _axes_op("Unsqueeze"), "Shape": _shape,
     "ArgMax": _argmax, "ShuffleChannel": _shufflechannel, "Resize": _resize,
+    "BmmInt": _bmm,
 }
 
 #: Ops that appear as standard ONNX ops (default domain) in both dialects.

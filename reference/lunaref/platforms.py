@@ -59,6 +59,23 @@ class Profile:
     rounding_selector: str
     #: Operand dtypes of ``luna_relux`` (result int8; ``luna_misc_math.h``): none on venus.
     relux_in: frozenset[str] = frozenset()
+    #: Result dtypes of the executor's Conv1dInt (venus ``conv_q7_int{8,16,32}``; arcs and venusA call
+    #: ``luna_conv1d_i8i8o{8,32}`` only: an int16 output is never written, ``*/conv1dint.h``).
+    conv1d_out: frozenset[str] = frozenset({"int8", "int32"})
+    #: Packed depthwise Conv1dInt weights: "C16" (venus, ``[C/16][1][K][16]``) or "C8" (arcs, venusA,
+    #: ``[C/8][1][K][8]``; tpacker ``graph_analysis/ops/<platform>/Conv1dInt.py``).
+    conv1d_depthwise_layout: str = "C8"
+    #: Conv2dInt takes int4 weights (``luna_conv2d_i8i4o8`` / ``luna_depthwise2d_i8i4o8``, ``*/conv2dint.h``):
+    #: arcs and venusA; venus's executor reaches its int4 convolutions only with int8 weights (never).
+    conv_int4_weights: bool = False
+    #: Result dtypes of LinearInt with int4 weights: ``split_mat_mul_bias_i4i8i32o8`` only (arcs, venusA);
+    #: venus stores such weights as int8 and runs its int8 forms (tpacker ``LinearInt.pack_params``).
+    linear_int4_out: frozenset[str] = frozenset({"int8"})
+    #: A resource stores int4 LinearInt weights two per byte (arcs, venusA) rather than one per int8 byte.
+    linear_int4_packed: bool = True
+    #: int16 x int16 multiply-accumulate paths: Conv2dInt (``conv2dint_i16w16o8``, int8 result) and
+    #: LinearInt (``mat_mul_q15_*``) — venus only (``venus/conv2dint.h``, ``venus/linearint.h``).
+    int16_mac: bool = False
 
     def __str__(self) -> str:
         return self.name
@@ -74,7 +91,9 @@ PROFILES: dict[str, Profile] = {
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1}),
                 div_product_bits=53, div_negative_shift_is_zero=True, conv_weight_group=2,
                 depthwise_layout="C16", linear_weight_transposed=True,
-                rounding_selector="platform_quant"),
+                rounding_selector="platform_quant", conv1d_out=frozenset({"int8", "int16", "int32"}),
+                conv1d_depthwise_layout="C16", linear_int4_out=frozenset({"int8", "int16", "int32"}),
+                linear_int4_packed=False, int16_mac=True),
         # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
         Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64)),
                 matmul_types=_pairs((8, 16, 32), (8, 16, 32)), conv_out=frozenset({"int8", "int16", "int32"}),
@@ -82,7 +101,8 @@ PROFILES: dict[str, Profile] = {
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
                 div_product_bits=None, div_negative_shift_is_zero=False, conv_weight_group=4,
                 depthwise_layout="KH2", linear_weight_transposed=False,
-                rounding_selector="quant_mode", relux_in=frozenset({"int8", "int16", "int32"})),
+                rounding_selector="quant_mode", relux_in=frozenset({"int8", "int16", "int32"}),
+                conv_int4_weights=True),
         # arcs: luna_<op>_i{8,32}i{8,32}o{8,32}: no 16-bit forms.
         Profile("arcs", 2, "3.0.1.0", _pairs((8, 32), (8, 32)),
                 matmul_types=_pairs((8, 32), (8, 32)), conv_out=frozenset({"int8", "int32"}),
@@ -90,7 +110,8 @@ PROFILES: dict[str, Profile] = {
                 conv_strides=frozenset({1, 2, 4}), conv_dilations=frozenset({1, 2, 4, 8}),
                 div_product_bits=53, div_negative_shift_is_zero=False, conv_weight_group=2,
                 depthwise_layout="C8", linear_weight_transposed=False,
-                rounding_selector="quant_mode", relux_in=frozenset({"int8", "int32"})),
+                rounding_selector="quant_mode", relux_in=frozenset({"int8", "int32"}),
+                conv_int4_weights=True),
     )
 }
 

@@ -17,7 +17,8 @@ from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
 from .matrix import exact_matmul
 
-__all__ = ["output_size", "windows", "conv2d_acc", "conv2d", "max_pool2d", "sum_pool2d", "mean_pool2d"]
+__all__ = ["output_size", "windows", "conv2d_acc", "conv2d", "conv_transpose2d_acc", "max_pool2d", "sum_pool2d",
+           "mean_pool2d"]
 
 
 def output_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int,
@@ -81,6 +82,44 @@ def conv2d(x: Any, w: Any, bias: Any, *, shift: int, out: str, platform: str | P
     y = saturate(rounding_shift(conv2d_acc(x, w, bias, strides=strides, pads=pads, dilations=dilations,
                                            group=group), shift), out)
     return np.maximum(y, 0).astype(y.dtype) if relu else y
+
+
+def conv_transpose2d_acc(x: Any, w: Any, bias: Any = None, *, strides=(1, 1), pads=(0, 0, 0, 0),
+                         output_padding=(0, 0), dilations=(1, 1), group: int = 1) -> np.ndarray:
+    """The exact accumulator of a grouped 2-D transposed convolution (ONNX ConvTranspose), ``[N, OC, OH, OW]``.
+
+    ``w`` is ``[C, OC/group, KH, KW]``.  Every input element scatters ``x · w`` into the full output of
+    extent ``(H − 1)·sh + (KH − 1)·dh + 1 + oph``; the result is that output without ``pt``/``pl`` leading
+    and ``pb``/``pr`` trailing positions: ``OH = (H − 1)·sh + (KH − 1)·dh + 1 + oph − pt − pb``.
+    """
+    x, w = as_int(x), as_int(w)
+    n, c, h, wd = x.shape
+    cw, ocg, kh, kw = w.shape
+    (sh, sw), (pt, pl, pb, pr), (oph, opw), (dh, dw) = strides, pads, output_padding, dilations
+    if c % group or cw != c:
+        raise errors.ShapeMismatch(f"conv_transpose2d: input channels {c}, weight {tuple(w.shape)} and group "
+                                   f"{group} disagree")
+    cg, oc = c // group, ocg * group
+    full_h = (h - 1) * sh + (kh - 1) * dh + 1 + oph
+    full_w = (wd - 1) * sw + (kw - 1) * dw + 1 + opw
+    oh, ow = full_h - pt - pb, full_w - pl - pr
+    if oh < 1 or ow < 1:
+        raise errors.ShapeMismatch(f"conv_transpose2d: pads {list(pads)} leave no output of the {full_h}x{full_w} "
+                                   "full result")
+    # per group: [N, H·W, Cg] @ [Cg, OCg·KH·KW] -> every input element's contribution
+    cols = x.reshape(n, group, cg, h * wd).transpose(0, 1, 3, 2)
+    kernels = w.reshape(group, cg, ocg * kh * kw)
+    contrib = exact_matmul(cols, kernels[None]).reshape(n, group, h, wd, ocg, kh, kw)
+    contrib = contrib.transpose(0, 1, 4, 2, 3, 5, 6).reshape(n, oc, h, wd, kh, kw)
+    full = np.zeros((n, oc, full_h, full_w), dtype=np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            full[:, :, i * dh: i * dh + (h - 1) * sh + 1: sh, j * dw: j * dw + (wd - 1) * sw + 1: sw] += \
+                contrib[:, :, :, :, i, j]
+    acc = full[:, :, pt: pt + oh, pl: pl + ow]
+    if bias is not None:
+        acc = acc + as_int(bias).reshape(1, oc, 1, 1)
+    return acc
 
 
 def max_pool2d(x: Any, kernel, strides, pads, ceil_mode: bool = False) -> np.ndarray:

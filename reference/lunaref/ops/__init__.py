@@ -11,6 +11,8 @@ from . import (avgpool2dint, batchnorm2dint, conv2dint, dequant, flatten, iqadd,
 from . import expand, gather, shape, slice, split, squeeze, tile, transpose, unsqueeze  # movement
 from . import iqdiv, iqmul, iqsub, iqsum, iqvar  # ops breadth I (arithmetic)
 from . import argmax, resize, shufflechannel, topn, topn2  # ops breadth I (select)
+from . import bmmint  # ops breadth II (matrix products)
+from . import conv1dint, convtranspose2dint  # ops breadth II (convolutions)
 from .registry import DIALECTS, Case, Coverpoint, OpDef, Registry, Signature, check_spec
 
 __all__ = ["REGISTRY", "DIALECTS", "Case", "Coverpoint", "OpDef", "Registry", "Signature", "check_spec"]
@@ -26,4 +28,7 @@ for _module in (clip, prelu, relux, cast, iqcat):  # ops breadth I
 for _module in (gather, slice, split, transpose, tile, expand, squeeze, unsqueeze, shape):  # movement
     REGISTRY.register(_module.OP)
 for _module in (iqsub, iqmul, iqdiv, iqsum, iqvar):  # ops breadth I (arithmetic)
+    REGISTRY.register(_module.OP)
+REGISTRY.register(bmmint.OP)  # ops breadth II
+for _module in (conv1dint, convtranspose2dint):  # ops breadth II (convolutions)
     REGISTRY.register(_module.OP)

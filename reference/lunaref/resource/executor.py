@@ -32,7 +32,7 @@ __all__ = ["run_resource", "ResourceRun"]
 
 #: Ops whose inputs 1 (weight) and 2 (bias) are multiply-accumulate parameters: the bias's record says
 #: "no scale" and the executor gives it e(X) + e(W).
-_MAC_OPS = {"Conv2dInt", "LinearInt", "BatchNorm2dInt"}
+_MAC_OPS = {"Conv2dInt", "Conv1dInt", "ConvTranspose2dInt", "LinearInt", "BatchNorm2dInt"}
 
 
 def _storage(rec: TensorRecord) -> np.dtype:
@@ -55,6 +55,12 @@ class _Memory:
 
     def get(self, rec: TensorRecord) -> np.ndarray:
         shape = self.shapes.get(rec.index, rec.shape)
+        if DTYPES[rec.dtype_code][1] == "int4" and rec.constant:   # two per byte along the last axis (§13)
+            buf, off = self._where(rec)
+            n = weights.int4_nbytes(tuple(shape))
+            if off + n > len(buf):
+                raise errors.MalformedResource(f"tensor {rec.index} ({rec.name}) reads beyond its memory")
+            return weights.int4_values(bytes(buf[off:off + n]), tuple(shape))
         dt = _storage(rec)
         buf, off = self._where(rec)
         n = math.prod(shape)
@@ -95,6 +101,17 @@ def _attrs(op: Operator) -> dict[str, Any]:
         return {"kernel_shape": tuple(a["kernel"][:2]), "strides": tuple(a["stride"][:2]),
                 "pads": tuple(a["pad"][:4]), "dilations": tuple(a["dilation"][:2]), "group": int(a["group"]),
                 "act": act}
+    if op.type in ("Conv1dInt", "ConvTranspose2dInt"):
+        act = {0: "none", 1: "relu"}.get(a.get("act_type", 0))
+        if act is None:
+            raise errors.UnsupportedAttribute(f"operator {op.index} ({op.type}): act_type {a['act_type']} "
+                                              "(only none and ReLU are supported)")
+        if op.type == "Conv1dInt":   # Conv1dIntAttrs has no dilation
+            return {"kernel_shape": (int(a["kernel"]),), "strides": (int(a["stride"]),), "pads": tuple(a["pad"]),
+                    "group": int(a["group"]), "act": act}
+        return {"kernel_shape": tuple(a["kernel"][:2]), "strides": tuple(a["stride"][:2]),
+                "pads": tuple(a["pad"][:4]), "output_padding": tuple(a["output_padding"][:2]),
+                "dilations": tuple(a["dilation"][:2]), "group": int(a["group"]), "act": act}
     if op.type in ("MaxPool", "AvgPool2dInt"):
         return {"kernel_shape": tuple(a["kernel"]), "strides": tuple(a["stride"]), "pads": tuple(a["pad"]),
                 "ceil_mode": int(a["ceil"])}
@@ -331,10 +348,14 @@ def _inserted_axes(x_shape, y_shape) -> list[int]:
 
 def _weight(op, rec, data, recs, res, mem, attrs, prof) -> np.ndarray:
     """The exported weight of a MAC op, from its packed form (formats/resource.md §13)."""
-    if rec.layout == "NCHW" and (op.type != "LinearInt" or data.ndim == 2):
+    if rec.layout == "NCHW" and (op.type != "LinearInt" or data.ndim == 2) and \
+            not (op.type == "Conv2dInt" and data.dtype == np.int16):
         return data  # stored as exported (BatchNorm2dInt, unpacked weights)
     x_shape = mem.shapes.get(recs[0].index, recs[0].shape)
     out_rec = res.tensors[op.outputs[0]]
+    if op.type == "Conv2dInt" and data.dtype == np.int16 and data.ndim == 4:   # venus int16: [IC][KH][KW][OC]
+        kh, kw = attrs["kernel_shape"]
+        return weights.unpack_conv_int16(data, out_rec.shape[1], x_shape[1], kh, kw)
     if op.type == "Conv2dInt":
         kh, kw = attrs["kernel_shape"]
         group = attrs["group"]
@@ -342,6 +363,15 @@ def _weight(op, rec, data, recs, res, mem, attrs, prof) -> np.ndarray:
         if group > 1 and group == c == oc:
             return weights.unpack_depthwise(data, c, kh, kw, prof)
         return weights.unpack_conv(data, oc, c // group, kh, kw, prof)
+    if op.type == "Conv1dInt":
+        (k,), group = attrs["kernel_shape"], attrs["group"]
+        c, oc = x_shape[1], out_rec.shape[1]
+        if group > 1 and group == c == oc:
+            return weights.unpack_depthwise(data, c, 1, k, prof, prof.conv1d_depthwise_layout)[:, :, 0, :]
+        return weights.unpack_conv(data, oc, c // group, 1, k, prof, weights.CONV1D_WEIGHT_GROUP)[:, :, 0, :]
+    if op.type == "ConvTranspose2dInt":
+        kh, kw = attrs["kernel_shape"]
+        return weights.unpack_deconv(data, x_shape[1], out_rec.shape[1], kh, kw, prof)
     if op.type == "LinearInt":
         return weights.unpack_linear(data, out_rec.shape[-1], x_shape[-1], prof)
     return data

@@ -108,6 +108,7 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "iqSub": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "iqMul": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "iqDiv": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "BmmInt": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "iqSum": AttrStruct("iqSumAttrs", struct.Struct("<i"), (("axis", 1),)),
     "iqVar": AttrStruct("iqvarAttrs", struct.Struct("<Bb"), (("ndim_", 1), ("dims", 1))),
     "Flatten": AttrStruct("FlattenAttrs", struct.Struct("<b"), (("axis", 1),)),
@@ -130,4 +131,12 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "ShuffleChannel": AttrStruct("ShuffleChannelAttrs", struct.Struct("<Bb"), (("num_group", 1), ("axis", 1))),
     "Resize": AttrStruct("ResizeAttrs", struct.Struct("<IfII"),
                          (("coord_trans_mode", 1), ("cubic_coeff_a", 1), ("mode", 1), ("nearest_mode", 1))),
+    # ops breadth II: Conv1dIntAttrs 12, ConvTranspose2dIntAttrs 32 (operator_attrs.h)
+    "Conv1dInt": AttrStruct("Conv1dIntAttrs", struct.Struct("<H2BBxhh2B"),
+                            (("kernel", 1), ("pad", 2), ("stride", 1), ("group", 1), ("layout", 1),
+                             ("quant_type", 1), ("act_type", 1))),
+    "ConvTranspose2dInt": AttrStruct("ConvTranspose2dIntAttrs", struct.Struct("<3Bx3H6B6B3Bxhh2B"),
+                                     (("dilation", 3), ("kernel", 3), ("pad", 6), ("output_padding", 6),
+                                      ("stride", 3), ("group", 1), ("layout", 1), ("quant_type", 1),
+                                      ("act_type", 1))),
 }

@@ -5,8 +5,9 @@ What thinker's packer does that changes the bytes, in this order:
 1. **Quant/Dequant removal** (unless kept): a Quant fed by a graph input is dropped and the input takes
    its dtype and exponent; a Dequant producing a graph output is dropped and the output is its integer
    input.
-2. **Conv + Relu fusion**: a Relu that is the only consumer of a Conv2dInt becomes the conv's
-   ``act_type`` (the fused output keeps the Relu's name).
+2. **Conv + Relu fusion**: a Relu that is the only consumer of a Conv2dInt (or ConvTranspose2dInt) becomes
+   the conv's ``act_type`` (the fused output keeps the Relu's name); then **group division**: a grouped
+   Conv2dInt/Conv1dInt (``1 < group ≠ OC``) becomes Split → group-1 convolutions → iqCat.
 3. **Tensor list**: graph inputs, constants in file order (initializers, then Constant nodes), activations
    in op order, then the
    DMA buffers.  Constants go to one PSRAM parameter blob; activations to share memory, or PSRAM when one
@@ -41,12 +42,15 @@ SHARE_MEMORY_LIMIT = {"venus": 640 * 1024, "venusA": 384 * 1024, "arcs": 384 * 1
 PSRAM_LIMIT = 8 * 1024 * 1024
 PSRAM_THRESHOLD = 640 * 1024
 
-_CODES = {"float32": 0x6604, "int8": 0x6901, "int16": 0x6902, "int32": 0x6904, "int64": 0x6908}
-_THINKER_NAMES = {0x6604: "Float32", 0x6901: "Int8", 0x6902: "Int16", 0x6904: "Int32", 0x6908: "Int64"}
+_CODES = {"float32": 0x6604, "int4": 0x6900, "int8": 0x6901, "int16": 0x6902, "int32": 0x6904, "int64": 0x6908}
+_THINKER_NAMES = {0x6604: "Float32", 0x6900: "Int4", 0x6901: "Int8", 0x6902: "Int16", 0x6904: "Int32", 0x6908: "Int64"}
 #: Ops whose output shares its input's memory (tpacker's ``is_inplace``).
 _INPLACE_OPS = {"Reshape", "Squeeze", "Unsqueeze"}  # the executor's Squeeze/Unsqueeze require it
 _ROUND_METHOD = {"floor": 0, "floor_add": 1, "round": 2, "ceil": 3}
 _QUANT_TYPE = {"qshift_quant": 0, "qmax_quant": 1, "tf_quant": 2, "normal_quant": 3, "luna_quant": 4}
+_FUSING_OPS = {"Conv2dInt", "ConvTranspose2dInt"}
+#: Ops whose weight (input 1) is re-laid and whose bias (input 2) is recorded with "no scale".
+_CONV_OPS = {"Conv2dInt", "Conv1dInt", "ConvTranspose2dInt"}
 
 
 @dataclass(frozen=True)
@@ -92,13 +96,60 @@ def _rewrite(graph: Graph, keep_quant: bool):
         if i in skip:
             continue
         nxt = nodes[i + 1] if i + 1 < len(nodes) else None
-        if (n.op == "Conv2dInt" and n.attrs.get("act", "none") == "none" and nxt is not None and nxt.op == "Relu"
+        # tpacker's CR_fusion: Conv2dInt and ConvTranspose2dInt (it looks for Conv1dInt as "conv1dInt", which
+        # never matches: a Conv1dInt keeps its Relu)
+        if (n.op in _FUSING_OPS and n.attrs.get("act", "none") == "none" and nxt is not None and nxt.op == "Relu"
                 and nxt.inputs[0] == n.outputs[0] and uses.get(n.outputs[0], 0) == 1 and n.outputs[0] not in out_names):
             fused.append(replace(n, outputs=nxt.outputs, attrs={**n.attrs, "act": "relu"}))
             skip.add(i + 1)
         else:
             fused.append(n)
     return fused, in_specs, out_names
+
+
+def _divide_groups(nodes: list[Node], graph: Graph, in_specs: dict[str, TensorSpec]):
+    """tpacker's ``op_divide`` (``graph_optimizer/op_divide.py``, on every platform, after the Conv + Relu
+    fusion): a Conv2dInt or Conv1dInt with ``1 < group`` and ``group ≠ OC`` becomes a Split of X along the
+    channels into ``group`` equal parts, one group-1 convolution per part with its slice of the weights
+    (and bias) and the original output's dtype and exponent, and an iqCat of their outputs on axis 1
+    (formats/packing.md §2).  Every step is exact, so the result is the grouped convolution's.
+
+    Returns the new node list, the graph with the slices as constants and the new tensors' specs, and
+    ``{new tensor: (tensor whose shape it takes, channel divisor)}`` for the shapes.
+    """
+    out: list[Node] = []
+    constants = dict(graph.constants)
+    specs = dict(graph.specs)
+    derived: dict[str, tuple[str, int]] = {}
+    for n in nodes:
+        group = int(n.attrs.get("group", 1))
+        if n.op not in ("Conv2dInt", "Conv1dInt") or group == 1 or n.inputs[1] not in graph.constants \
+                or group == graph.constants[n.inputs[1]].shape[0]:
+            out.append(n)
+            continue
+        x, y = n.inputs[0], n.outputs[0]
+        x_spec = in_specs.get(x) or graph.specs[x]
+        parts = tuple(f"{x}_{g}" for g in range(group))
+        outs = tuple(f"{y}_{n.name}_{g}" for g in range(group))
+        out.append(Node(f"{n.name}_split", "Split", (x,), parts, {"axis": 1}, (x_spec,) * group, n.source, n.info))
+        w = graph.constants[n.inputs[1]]
+        ocg = w.shape[0] // group
+        b = graph.constants.get(n.inputs[2]) if len(n.inputs) > 2 and n.inputs[2] else None
+        for g in range(group):
+            ins = [parts[g], f"{n.inputs[1]}_{g}"]
+            constants[ins[1]] = Tensor.of(w.data[g * ocg:(g + 1) * ocg], w.dtype, w.exponent)
+            specs[ins[1]] = TensorSpec(w.dtype, w.exponent)
+            if b is not None:
+                ins.append(f"{n.inputs[2]}_{g}")
+                constants[ins[2]] = Tensor.of(b.data[g * ocg:(g + 1) * ocg], b.dtype, b.exponent)
+                specs[ins[2]] = TensorSpec(b.dtype, b.exponent)
+            specs[parts[g]] = x_spec
+            specs[outs[g]] = n.out_specs[0]
+            derived[parts[g]], derived[outs[g]] = (x, group), (y, group)
+            out.append(replace(n, name=f"{n.name}_{g}", inputs=tuple(ins), outputs=(outs[g],),
+                               attrs={**n.attrs, "group": 1}))
+        out.append(Node(f"{n.name}_concat", "iqCat", outs, (y,), {"axis": 1}, n.out_specs, n.source, n.info))
+    return out, replace(graph, constants=constants, specs=specs), derived
 
 
 # ----------------------------------------------------------------------------------------------
@@ -114,10 +165,22 @@ def _quant_type(node: Node, prof: Profile) -> int:
 
 def _attr_bytes(node: Node, prof: Profile, shapes_of: dict | None = None) -> bytes:
     a = node.attrs
-    if node.op == "Conv2dInt":
-        (kh, kw), (sh, sw), (dh, dw) = a["kernel_shape"], a["strides"], a["dilations"]
-        fields = {"dilation": [dh, dw, 0], "kernel": [kh, kw, 0], "pad": list(a["pads"]) + [0, 0],
-                  "stride": [sh, sw, 0], "group": a["group"], "layout": 0, "quant_type": _quant_type(node, prof),
+    if node.op == "Conv2dInt":   # the attributes' defaults as ops/conv2dint.md states them
+        kernel = a.get("kernel_shape") or tuple((shapes_of or {})[node.inputs[1]][2:])
+        (kh, kw), (sh, sw), (dh, dw) = kernel, a.get("strides", (1, 1)), a.get("dilations", (1, 1))
+        fields = {"dilation": [dh, dw, 0], "kernel": [kh, kw, 0], "pad": list(a.get("pads", (0, 0, 0, 0))) + [0, 0],
+                  "stride": [sh, sw, 0], "group": int(a.get("group", 1)), "layout": 0,
+                  "quant_type": _quant_type(node, prof), "act_type": 1 if a.get("act") == "relu" else 0}
+    elif node.op == "Conv1dInt":
+        fields = {"kernel": a["kernel_shape"][0], "pad": list(a.get("pads", (0, 0))),
+                  "stride": a.get("strides", (1,))[0], "group": a.get("group", 1), "layout": 0,
+                  "quant_type": _quant_type(node, prof), "act_type": 1 if a.get("act") == "relu" else 0}
+    elif node.op == "ConvTranspose2dInt":
+        (kh, kw), (sh, sw) = a["kernel_shape"], a.get("strides", (1, 1))
+        (dh, dw), op_ = a.get("dilations", (1, 1)), list(a.get("output_padding", (0, 0)))
+        fields = {"dilation": [dh, dw, 0], "kernel": [kh, kw, 0], "pad": list(a.get("pads", (0, 0, 0, 0))) + [0, 0],
+                  "output_padding": op_ + [0] * (6 - len(op_)), "stride": [sh, sw, 0], "group": a.get("group", 1),
+                  "layout": 0, "quant_type": _quant_type(node, prof),
                   "act_type": 1 if a.get("act") == "relu" else 0}
     elif node.op == "LinearInt":
         fields = {"alpha": 0.0, "beta": 0.0, "transA": 0, "transB": 0, "quant_type": _quant_type(node, prof)}
@@ -183,20 +246,56 @@ def _attr_bytes(node: Node, prof: Profile, shapes_of: dict | None = None) -> byt
     return ATTR_STRUCTS[node.op].encode(fields)
 
 
+def _raw(entry) -> bytes:
+    """A constant's bytes in the parameter blob: little-endian, int4 two per byte along the last axis."""
+    arr, dt = entry[0], entry[3]
+    if dt == "int4":
+        return weights.int4_bytes(arr)
+    return arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+
+
 def _packed_weight(node: Node, w: Tensor, prof: Profile) -> tuple[np.ndarray, str]:
     data = w.data
+    if node.op == "Conv2dInt" and w.dtype.name == "int16":   # venus int16 path: [IC][KH][KW][OC] (§13)
+        return weights.pack_conv_int16(data), "NCHW"
     if node.op == "Conv2dInt":
         group = node.attrs.get("group", 1)
         oc = data.shape[0]
         if group > 1 and group == oc and data.shape[1] == 1:
             return weights.pack_depthwise(data, prof), ("NHWC16" if prof.depthwise_layout == "C16" else "NHWC8")
-        if group != 1:
-            raise errors.UnsupportedAttribute(f"node {node.name!r}: grouped convolutions (group {group}) are not "
-                                              "packed yet (tpacker splits them into group-1 convolutions)")
+        if group != 1:   # group = OC with more than one input channel per group: op_divide leaves it
+            raise errors.UnsupportedAttribute(f"node {node.name!r}: grouped convolutions with group = output "
+                                              f"channels ({group}) but {data.shape[1]} input channels per group "
+                                              "cannot be packed (tpacker neither splits nor lays them out)")
         return weights.pack_conv(data, prof), "NHWC8"
+    if node.op == "Conv1dInt":
+        w4 = data[:, :, None, :]
+        if node.attrs.get("group", 1) > 1 and node.attrs["group"] == data.shape[0] and data.shape[1] == 1:
+            layout = prof.conv1d_depthwise_layout
+            return weights.pack_depthwise(w4, prof, layout), ("NHWC16" if layout == "C16" else "NHWC8")
+        if node.attrs.get("group", 1) != 1:
+            raise errors.UnsupportedAttribute(f"node {node.name!r}: grouped convolutions with group = output "
+                                              f"channels ({node.attrs['group']}) but {data.shape[1]} input "
+                                              "channels per group cannot be packed (tpacker neither splits nor "
+                                              "lays them out)")
+        return weights.pack_conv(w4, prof, weights.CONV1D_WEIGHT_GROUP), "NHWC8"
+    if node.op == "ConvTranspose2dInt":
+        return weights.pack_deconv(data, prof), "NHWC8"
     if node.op == "LinearInt":
         return weights.pack_linear(data, prof), ("NCWH" if prof.linear_weight_transposed else "NCHW")
     return data, "NCHW"
+
+
+def stored_weight(op: str, attrs, w: Tensor, prof: Profile) -> tuple[np.ndarray, str]:
+    """A MAC op's weight exactly as a resource stores it (formats/resource.md §13): the platform's packed
+    layout, and int4 values two per byte along the last axis (an int8 array of those bytes), except where
+    the platform keeps them one per byte (venus LinearInt)."""
+    arr, layout = _packed_weight(Node("weight", op, (), (), dict(attrs), ()), w, prof)
+    if w.dtype.name == "int4" and not (op == "LinearInt" and not prof.linear_int4_packed):
+        last = arr.shape[-1] if arr.ndim else 1
+        raw = np.frombuffer(weights.int4_bytes(arr), dtype=np.int8)
+        return raw.reshape(*arr.shape[:-1], -(-last // 2)), layout
+    return np.ascontiguousarray(arr), layout
 
 
 def _ceil_to(n: int, m: int) -> int:
@@ -288,6 +387,26 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
             return max(nbytes(x), nbytes(y)) if big else nbytes(x)
         ws = nbytes(y) * 4 if len(node.inputs) > 2 else 0
         return ws or None
+    if node.op == "BmmInt":   # tpacker BmmInt.get_workspace: venus only, staging for PSRAM operands
+        if prof.name != "venus":
+            return None
+        w = node.inputs[1]
+        (m, k), n = shape(x)[-2:], (graph.constants[w].shape if w in graph.constants else shape(w))[-1]
+        rows, parts = m, 1
+        while _ceil_to(rows, 4) * _ceil_to(k, 8) > 65536:      # the left operand is split by rows
+            parts += 1
+            rows = -(-m // parts)
+        if not share(x) and not share(y):
+            ws = rows * max(k, n) + rows * n * 4
+        elif not share(x):
+            ws = rows * k
+        elif not share(y):
+            ws = rows * n
+        else:
+            ws = 0
+        if not share(w):
+            ws += k * n
+        return ws or None
     if node.op == "ArgMax":        # graph_analysis/ops/ArgMax.py: the LUNA max result pair
         return 8
     if node.op in ("topN", "topN2"):  # topN.py / topN2.py: max_num · 8 on venus, · 16 elsewhere
@@ -299,7 +418,9 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
         if share(x) and share(y):
             return None
         return None if share(y) else nbytes(y)
-    return None
+    if node.op == "ConvTranspose2dInt" and prof.name == "venusA":   # venusA/ConvTranspose2dInt.py: the
+        return min(65536, int(np.prod(shape(y)))) or None           # output staged (weights not in share)
+    return None   # Conv1dInt: 0 on arcs/venusA, and on venus for kernels below 6 (its limit)
 
 
 def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
@@ -309,6 +430,7 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     if prof.name not in PLATFORM_CODES.values():
         raise errors.UnsupportedOnPlatform(f"no resource platform code for {prof.name}")
     nodes, in_specs, out_names = _rewrite(graph, keep_quant)
+    split_nodes, split_graph, derived = _divide_groups(nodes, graph, in_specs)
     for n in nodes:
         if n.op == "Shape" and (n.attrs.get("start", 0) != 0 or n.attrs.get("end") is not None):
             raise errors.UnsupportedAttribute(f"node {n.name!r}: Shape with start/end cannot be packed (thinker's "
@@ -326,6 +448,14 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     except errors.ValueOutOfRange:
         values = evaluate(graph, filled(1), prof)
     shapes = {k: v.shape for k, v in values.items()}
+    nodes, graph = split_nodes, split_graph          # grouped convolutions divided (tpacker op_divide)
+    nodes = [replace(n, attrs={**n.attrs, "kernel_shape": tuple(graph.constants[n.inputs[1]].shape[2:])})
+             if n.op in _CONV_OPS and "kernel_shape" not in n.attrs and n.inputs[1] in graph.constants else n
+             for n in nodes]                         # the kernel from the weight where the attribute is absent
+    for name, (like, divisor) in derived.items():
+        dims = list(shapes[like])
+        dims[1] //= divisor
+        shapes[name] = tuple(dims)
 
     # tensor list: inputs, constants (first use), activations (op order)
     order: list[str] = [i.name for i in graph.inputs]
@@ -345,20 +475,23 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
             if t not in graph.constants or t in packed:
                 continue
             c = graph.constants[t]
-            if k == 1 and n.op in ("Conv2dInt", "LinearInt"):
+            if k == 1 and n.op in _CONV_OPS | {"LinearInt"}:
                 arr, layout = _packed_weight(n, c, prof)
             else:
                 arr, layout = c.data, "NCHW"
             # tpacker records Conv2dInt and LinearInt biases as "no scale" (the executor derives e(X) + e(W))
-            exponent = None if (k == 2 and n.op in ("Conv2dInt", "LinearInt")) else c.exponent
+            exponent = None if (k == 2 and n.op in _CONV_OPS | {"LinearInt"}) else c.exponent
             # (ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps rank 0, as iqMul/iqDiv test)
-            packed[t] = (np.ascontiguousarray(arr).reshape(np.shape(arr)), layout, exponent, c.dtype.name)
+            dt = c.dtype.name   # venus keeps int4 LinearInt weights one per byte, as int8 (§13)
+            if dt == "int4" and n.op == "LinearInt" and not prof.linear_int4_packed:
+                dt = "int8"
+            packed[t] = (np.ascontiguousarray(arr).reshape(np.shape(arr)), layout, exponent, dt)
     blob = b""
     const_offset: dict[str, int] = {}
     for t in constants:
         arr = packed[t][0]
         const_offset[t] = len(blob)
-        raw = arr.astype(arr.dtype.newbyteorder("<")).tobytes()
+        raw = _raw(packed[t])
         blob += raw + b"\0" * (align(len(raw)) - len(raw))
 
     # activation placement and lifetimes
@@ -397,7 +530,7 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     dma_ops = [n for n in nodes if n.op in DMA_OPS and any(t in graph.constants for t in n.inputs)]
     dma_size = [0, 0]
     for j, n in enumerate(dma_ops):
-        size = sum(align(packed[t][0].nbytes) for t in n.inputs if t in graph.constants)
+        size = sum(align(len(_raw(packed[t]))) for t in n.inputs if t in graph.constants)
         dma_size[j % 2] = max(dma_size[j % 2], size)
     dma_names = [f"dma_buffer{k + 1}" for k in range(2) if dma_size[k] and (k == 0 or len(dma_ops) > 1)]
     for k, name in enumerate(dma_names):
@@ -466,7 +599,7 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
             temps += (index[buf],)
             consts = [t for t in n.inputs if t in graph.constants]
             dma.append(DMAEntry("psram", 0, "share", 0, index[consts[0]], index[buf],
-                                sum(align(packed[t][0].nbytes) for t in consts)))
+                                sum(align(len(_raw(packed[t]))) for t in consts)))
         blob_attrs = _attr_bytes(n, prof, shapes)
         padded = blob_attrs + b"\0" * (align(16 + len(blob_attrs)) - 16 - len(blob_attrs))
         operators.append(Operator(k, n.op, None, padded, tuple(index[t] for t in n.inputs if t),

@@ -298,6 +298,39 @@ def _shape_op(rng):
     return [x], [TensorSpec.of("int64")], {}
 
 
+def _bmm(rng):
+    b, m, k, n = int(rng.integers(1, 4)), int(rng.integers(1, 5)), int(rng.integers(1, 17)), int(rng.integers(1, 9))
+    lead = (b,) if rng.integers(0, 2) else ()
+    e_x, e_y = int(rng.integers(2, 8)), int(rng.integers(2, 8))
+    e_o = e_x + e_y - int(rng.integers(4, 12))
+    return [Tensor.of(_i8(rng, lead + (m, k)), "int8", e_x), Tensor.of(_i8(rng, lead + (k, n)), "int8", e_y)], \
+        [TensorSpec.of("int8", e_o)], {}
+
+
+def _conv1d(rng):
+    c, oc, k = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    length, s, p = int(rng.integers(k, 12)), int(rng.integers(1, 3)), int(rng.integers(0, k))
+    s = min(s, k)
+    e_x, e_w, e_y = _exps(rng)
+    inputs = [Tensor.of(_i8(rng, (1, c, length)), "int8", e_x), Tensor.of(_i8(rng, (oc, c, k)), "int8", e_w),
+              Tensor.of(rng.integers(-5000, 5000, size=oc), "int32", e_x + e_w)]
+    attrs = {"kernel_shape": [k], "strides": [s], "pads": [p, p], "dilations": [1], "group": 1,
+             "act": "relu" if rng.integers(0, 2) else "none"}
+    return inputs, [TensorSpec.of("int8", e_y)], attrs
+
+
+def _convtranspose(rng):
+    c, oc, k = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(2, 4))
+    h, w, s = int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 3))
+    p = int(rng.integers(0, k - 1)) if k > 2 else 0
+    e_x, e_w, e_y = _exps(rng)
+    inputs = [Tensor.of(_i8(rng, (1, c, h, w)), "int8", e_x), Tensor.of(_i8(rng, (c, oc, k, k)), "int8", e_w),
+              Tensor.of(rng.integers(-5000, 5000, size=oc), "int32", e_x + e_w)]
+    attrs = {"kernel_shape": [k, k], "strides": [s, s], "pads": [p, p, p, p], "output_padding": [s - 1, 0],
+             "dilations": [1, 1], "group": 1, "act": "relu" if rng.integers(0, 2) else "none"}
+    return inputs, [TensorSpec.of("int8", e_y)], attrs
+
+
 BUILDERS: dict[str, Callable] = {
     "iqSub": _iqsub, "iqMul": _iqmul, "iqDiv": _iqdiv, "iqSum": _iqsum, "iqVar": _iqvar,
     "Quant": _quant, "Dequant": _dequant, "Requant": _requant, "Conv2dInt": _conv, "LinearInt": _linear,
@@ -307,4 +340,6 @@ BUILDERS: dict[str, Callable] = {
     "Expand": _expand, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze, "Shape": _shape_op, "Relux": _relux, "PRelu": _prelu, "Clip": _clip, "Cast": _cast,
     "iqCat": _iqcat,
     "ArgMax": _argmax, "topN": _topn, "topN2": _topn2, "ShuffleChannel": _shufflechannel, "Resize": _resize,
+    "BmmInt": _bmm,
+    "Conv1dInt": _conv1d, "ConvTranspose2dInt": _convtranspose,
 }

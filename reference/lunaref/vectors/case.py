@@ -66,26 +66,25 @@ def _npy(arr: np.ndarray) -> bytes:
 
 
 def packed_weight(case: VectorCase) -> tuple[np.ndarray, str] | None:
-    """The platform's packed form of a MAC op's weight (formats/resource.md §13), or None.
-
-    Ports that call LUNA with packed weights read it instead of repacking.  Grouped (non-depthwise)
-    convolutions have none: thinker's packer splits them into group-1 convolutions.
-    """
+    """The weight of a MAC op case as the platform's resource stores it (formats/resource.md §13:
+    packed layout, int4 two per byte), or None.  Ports that call LUNA with packed weights read it
+    instead of repacking.  Grouped convolutions that the packer divides have none (they become
+    group-1 convolutions)."""
     from ..platforms import profile
-    from ..resource import weights
+    from ..resource.packer import stored_weight
 
-    if case.level != "op" or case.op not in ("Conv2dInt", "LinearInt") or len(case.inputs) < 2:
+    if case.level != "op" or case.op not in ("Conv2dInt", "Conv1dInt", "ConvTranspose2dInt", "LinearInt") \
+            or len(case.inputs) < 2:
         return None
-    prof = profile(case.platform)
-    w = case.inputs[1].data
-    if case.op == "LinearInt":
-        return weights.pack_linear(w, prof), ("NCWH" if prof.linear_weight_transposed else "NCHW")
+    w = case.inputs[1]
     group = int(case.attrs.get("group", 1))
-    if group == 1:
-        return weights.pack_conv(w, prof), "NHWC8"
-    if group == w.shape[0] and w.shape[1] == 1 and group == case.inputs[0].data.shape[1]:
-        return weights.pack_depthwise(w, prof), ("NHWC16" if prof.depthwise_layout == "C16" else "NHWC8")
-    return None
+    depthwise = group == w.shape[0] and w.shape[1] == 1 and group == case.inputs[0].shape[1]
+    if case.op != "LinearInt" and group != 1 and not depthwise:
+        return None
+    try:
+        return stored_weight(case.op, case.attrs, w, profile(case.platform))
+    except errors.LunarefError:   # a case the packer refuses (a must-error case's malformed weight)
+        return None
 
 
 def case_files(case: VectorCase) -> dict[str, bytes]:

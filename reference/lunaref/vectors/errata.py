@@ -134,4 +134,30 @@ ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
      lambda: ([_t([[300, -300]], "int16", 4), _t([3, 2, 2], "int64", None)], [TensorSpec.of("int16", 4)], {})),
     ("Squeeze", "E-SQUEEZE-1", None,
      lambda: ([_t([[[1], [2], [3]]], "int8", 0)], [TensorSpec.of("int8", 0)], {})),
+    # venusA LinearInt with M = 3 rows, N = 2: the in-place transpose of the [2, 3] product scrambles it
+    # venusA int4 weights: the int4 product reads the bytes of the int32-widened input (spec [[4, 8]])
+    ("LinearInt", "E-LINEAR-2", ("venusA",),
+     lambda: ([_t([[5, -3, 2]], "int8", 0), _t([[1, 1, 1], [2, 0, -1]], "int4", 0)], [TensorSpec.of("int8", 0)], {})),
+    # venus int16 with a bias: sat32(3 * 32767^2) - 2^31 = -1 in thinker
+    ("LinearInt", "E-LINEAR-3", ("venus",),
+     lambda: ([_t([[32767] * 3], "int16", 0), _t([[32767] * 3], "int16", 0), _t([-2**31], "int32", 0)],
+              [TensorSpec.of("int32", 0)], {})),
+    # venus int16 conv: the same accumulator saturated to int32 before the bias (spec 127, thinker -1)
+    ("Conv2dInt", "E-CONV-1", ("venus",),
+     lambda: ([_t([[[[32767] * 3]]], "int16", 0), _t([[[[32767] * 3]]], "int16", 0), _t([-2**31], "int32", 0)],
+              [TensorSpec.of("int8", 0)], {"kernel_shape": (1, 3)})),
+    ("LinearInt", "E-LINEAR-1", ("venusA",),
+     lambda: ([_t([[1, 2], [3, -4], [-5, 6]], "int8", 2), _t([[1, 0], [0, 1]], "int8", 0)],
+              [TensorSpec.of("int8", 2)], {})),
+    # a negative shift (e(X) + e(Y) = 6 < e(O) = 7): thinker refuses it, the spec scales up exactly
+    ("BmmInt", "E-BMM-1", None,
+     lambda: ([_t([[1, 2], [-3, 4]], "int8", 3), _t([[5, -6], [7, 8]], "int8", 3)], [TensorSpec.of("int8", 7)], {})),
+    # --- ops breadth II (convolutions) ---
+    # venusA Conv1dInt, pads [1, 1], OC 4: thinker's output row is the padded top row (bias only)
+    ("Conv1dInt", "E-CONV1D-1", ("venusA",),
+     lambda: ([_t([[[1, 2, 3, 4]]], "int8", 0), _t([[[1, 2]], [[3, -1]], [[-2, 5]], [[1, 1]]], "int8", 0),
+               _t([10, -10, 0, 5], "int32", 0)], [TensorSpec.of("int8", 0)], {"kernel_shape": (2,), "pads": (1, 1)})),
+    # int8 output with e(X) + e(W) < e(Y): arcs/venusA never scale up
+    ("Conv1dInt", "E-CONV1D-2", ("venusA", "arcs"),
+     lambda: ([_t([[[3, -3, 100]]], "int8", 2), _t([[[1]]], "int8", 0)], [TensorSpec.of("int8", 3)], {})),
 ]

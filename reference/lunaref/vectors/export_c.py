@@ -28,7 +28,7 @@ __all__ = ["export_c", "FIXED_FILES"]
 FIXED_FILES = ("lunaref_vectors.h", "lunaref_runner.c")
 MAX_DIMS = 8  # LR_MAX_DIMS in lunaref_vectors.h
 
-_C_DTYPE = {"int8": ("LR_INT8", "int8_t"), "int16": ("LR_INT16", "int16_t"), "int32": ("LR_INT32", "int32_t"),
+_C_DTYPE = {"int4": ("LR_INT4", "int8_t"), "int8": ("LR_INT8", "int8_t"), "int16": ("LR_INT16", "int16_t"), "int32": ("LR_INT32", "int32_t"),
             "int64": ("LR_INT64", "int64_t"), "float32": ("LR_FLOAT32", "uint32_t")}
 
 
@@ -125,8 +125,9 @@ def _case(w: _Writer, n: int, case: VectorCase) -> tuple[str, int, int]:
         ref, layout = "NULL", None
         if k == 1 and packed is not None:
             arr, layout = packed
+            stored = f"int{arr.dtype.itemsize * 8}"   # the packed bytes' own type (int4 packs two per byte)
             w.out.append(f"static const lr_tensor {p}_in{k}_packed = "
-                         f"{w.tensor(f'{p}_in{k}_packed', Tensor.of(arr, t.dtype.name, t.exponent), arr)};\n")
+                         f"{w.tensor(f'{p}_in{k}_packed', Tensor.of(arr.astype(stored), stored, t.exponent), arr.astype(stored))};\n")
             ref = f"&{p}_in{k}_packed"
         inputs.append(w.tensor(f"{p}_in{k}", t, t.data, ref, layout))
     valid = case.expect["outcome"] == "valid"

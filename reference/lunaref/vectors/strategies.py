@@ -210,6 +210,39 @@ CASES.update({
 
 
 @st.composite
+def mac_dtype_case(draw, op: str):
+    """Conv2dInt / LinearInt with int4 weights (arcs, venusA) or int16 activations and weights (venus):
+    near the int4 and int16 extremes, shifts that floor, accumulators beyond int32."""
+    wide = draw(st.booleans())
+    tx, tw = ("int16", "int16") if wide else ("int8", "int4")
+    x_lim, w_lim = ((-32768, 32767), (-32768, 32767)) if wide else ((-128, 127), (-8, 7))
+    e_x, e_w = draw(st.integers(0, 15 if wide else 8)), draw(st.integers(0, 15 if wide else 7))
+    if op == "Conv2dInt":
+        c, oc = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        x = _int8_array(draw, (1, c, draw(st.integers(kh, 4)), draw(st.integers(kw, 4))), *x_lim)
+        w = _int8_array(draw, (oc, c, kh, kw), *w_lim)
+        attrs = {"kernel_shape": (kh, kw), "strides": (1, 1), "pads": tuple(draw(st.integers(0, 1)) for _ in range(4)),
+                 "dilations": (1, 1), "group": 1, "act": draw(st.sampled_from(["none", "relu"]))}
+        outs = ["int8"]
+    else:
+        k, n = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+        x = _int8_array(draw, (draw(st.integers(1, 3)), k), *x_lim)
+        w = _int8_array(draw, (n, k), *w_lim)
+        attrs = {}
+        outs = ["int8", "int16", "int32"] if wide else ["int8"]
+    inputs = [Tensor.of(x, tx, e_x), Tensor.of(w, tw, e_w)]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_int8_array(draw, (w.shape[0],), -2**31, 2**31 - 1), "int32", e_x + e_w))
+    e_y = draw(st.integers(max(e_x + e_w - 31, -31), e_x + e_w + 2))
+    return inputs, [TensorSpec.of(draw(st.sampled_from(outs)), e_y)], attrs
+
+
+CASES["Conv2dInt"] = st.one_of(CASES["Conv2dInt"], mac_dtype_case("Conv2dInt"))
+CASES["LinearInt"] = st.one_of(CASES["LinearInt"], mac_dtype_case("LinearInt"))
+
+
+@st.composite
 def iqpad_case(draw):
     h, w = draw(st.integers(1, 5)), draw(st.integers(1, 5))
     x = _int8_array(draw, (1, draw(st.integers(1, 2)), h, w))
@@ -733,3 +766,80 @@ def iqvar_case(draw):
 
 CASES.update({"iqSub": iqsub_case(), "iqMul": iqmul_case(), "iqDiv": iqdiv_case(), "iqSum": iqsum_case(),
               "iqVar": iqvar_case()})
+
+
+# ops breadth II: BmmInt
+
+@st.composite
+def bmm_case(draw):
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    m, k, n = draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(1, 4))
+    lead = draw(st.sampled_from([(), (1,), (draw(st.integers(2, 3)),)]))
+    x, y = _values(draw, t, lead + (m, k)), _values(draw, t, lead + (k, n))
+    e_x, e_y = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_o = draw(st.integers(e_x + e_y - 12, e_x + e_y + 2))
+    out = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    return [Tensor.of(x, t, e_x), Tensor.of(y, t, e_y)], [TensorSpec.of(out, e_o)], {}
+
+
+CASES["BmmInt"] = bmm_case()
+
+
+# ops breadth II: Conv1dInt, ConvTranspose2dInt
+
+@st.composite
+def conv1d_case(draw):
+    """Conv1dInt cases valid on every platform (kernel <= 5, pads <= min(4, kernel), stride <= kernel):
+    group 1, depthwise and grouped, bias, ReLU, shifts of both signs."""
+    n = draw(st.integers(1, 2))
+    group = draw(st.sampled_from([1, 1, 2, 3]))
+    depthwise = draw(st.booleans()) and group > 1
+    cg = 1 if depthwise else draw(st.integers(1, 2))
+    ocg = 1 if depthwise else draw(st.integers(1, 2))
+    c, oc = group * cg, group * ocg
+    k = draw(st.integers(1, 4))
+    s = draw(st.sampled_from([s for s in (1, 2, 4) if s <= k]))
+    pads = (draw(st.integers(0, min(k, 3))), draw(st.integers(0, min(k, 3))))
+    length = draw(st.integers(max(1, k - sum(pads)), 8))
+    x = _int8_array(draw, (n, c, length))
+    wt = _int8_array(draw, (oc, cg, k))
+    e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_y = draw(st.integers(e_x + e_w - 14, e_x + e_w + 2))
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, "int8", e_w)]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_int8_array(draw, (oc,), -5000, 5000), "int32", e_x + e_w))
+    attrs = {"kernel_shape": (k,), "strides": (s,), "pads": pads, "dilations": (1,), "group": group,
+             "act": draw(st.sampled_from(["none", "relu"]))}
+    out = draw(st.sampled_from(["int8", "int8", "int32"]))
+    return inputs, [TensorSpec.of(out, e_y)], attrs
+
+
+@st.composite
+def convtranspose_case(draw):
+    """ConvTranspose2dInt cases valid on every platform: group 1, strides 1/2/4 up to the kernel, pads,
+    output padding, bias, ReLU, shifts of both signs."""
+    n = draw(st.integers(1, 2))
+    c, oc = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh = draw(st.sampled_from([s for s in (1, 2, 4) if s <= kh]))
+    sw = draw(st.sampled_from([s for s in (1, 2, 4) if s <= kw]))
+    h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    oph, opw = draw(st.integers(0, sh - 1)), draw(st.integers(0, sw - 1))
+    full_h, full_w = (h - 1) * sh + kh + oph, (w - 1) * sw + kw + opw
+    pt = draw(st.integers(0, min(kh, full_h - 1)))
+    pb = draw(st.integers(0, min(kh, full_h - 1 - pt)))
+    pl = draw(st.integers(0, min(kw, full_w - 1)))
+    pr = draw(st.integers(0, min(kw, full_w - 1 - pl)))
+    x = _int8_array(draw, (n, c, h, w))
+    wt = _int8_array(draw, (c, oc, kh, kw))
+    e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_y = draw(st.integers(e_x + e_w - 14, e_x + e_w + 2))
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, "int8", e_w)]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_int8_array(draw, (oc,), -5000, 5000), "int32", e_x + e_w))
+    attrs = {"kernel_shape": (kh, kw), "strides": (sh, sw), "pads": (pt, pl, pb, pr), "output_padding": (oph, opw),
+             "dilations": (1, 1), "group": 1, "act": draw(st.sampled_from(["none", "relu"]))}
+    return inputs, [TensorSpec.of("int8", e_y)], attrs
+
+
+CASES.update({"Conv1dInt": conv1d_case(), "ConvTranspose2dInt": convtranspose_case()})

@@ -15,7 +15,7 @@ static int64_t lr_arena[LR_ARENA_WORDS];
 
 uint32_t lr_dtype_size(lr_dtype t) {
     switch (t) {
-    case LR_INT8: return 1;
+    case LR_INT8: case LR_INT4: return 1;
     case LR_INT16: return 2;
     case LR_INT32: case LR_FLOAT32: return 4;
     case LR_INT64: return 8;
@@ -31,7 +31,7 @@ const lr_attr *lr_attr_get(const lr_case *c, const char *name) {
 
 static int64_t element(const lr_tensor *t, const void *data, uint32_t i) {
     switch (t->dtype) {
-    case LR_INT8: return ((const int8_t *)data)[i];
+    case LR_INT8: case LR_INT4: return ((const int8_t *)data)[i];
     case LR_INT16: return ((const int16_t *)data)[i];
     case LR_INT32: return ((const int32_t *)data)[i];
     case LR_INT64: return ((const int64_t *)data)[i];

@@ -10,7 +10,9 @@
 
 #define LR_MAX_DIMS 8
 
-typedef enum { LR_INT8, LR_INT16, LR_INT32, LR_INT64, LR_FLOAT32 } lr_dtype;
+/* LR_INT4: int4 values unpacked one per int8_t element (formats/vectors.md §2); the packed form is the
+ * tensor's `packed` array. */
+typedef enum { LR_INT8, LR_INT16, LR_INT32, LR_INT64, LR_FLOAT32, LR_INT4 } lr_dtype;
 
 typedef struct lr_tensor {
     lr_dtype dtype;
