@@ -71,6 +71,10 @@ class Thinker304:
     conv_int16_as_written: bool = False
     #: E-LINEAR-3: the int16 LinearInt with a bias saturates the accumulator to int32 before adding it (venus).
     linear_int16_bias_saturates: bool = False
+    #: E-LINEAR-4: an int8 output with a negative shift is refused (arcs, venusA: ``T_ERR_NO_IMPLEMENTED``).
+    linear_refuses_int8_left_scale: bool = False
+    #: E-LINEAR-4: an int16 output is refused (venusA: no int8 -> int16 branch, ``T_ERR_INVALID_DATATYPE``).
+    linear_refuses_int16_output: bool = False
     #: E-LINEAR-2: LinearInt with int4 weights widens the input to int32, transposes it in place and the int4
     #: product reads those bytes as int8 (venusA).
     linear_int4_reads_widened_input: bool = False
@@ -86,9 +90,10 @@ THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
     Thinker304("venusA", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
                iqdiv_tensor_ignores_exponents=True, iqcat_wide_path="scale16", iqcat_downscale_undefined=True,
                conv1d_pads_in_height=True, conv1d_weight_read_group=4,
-               linear_transposes_in_place=True, linear_int4_reads_widened_input=True),
+               linear_transposes_in_place=True, linear_int4_reads_widened_input=True,
+               linear_refuses_int8_left_scale=True, linear_refuses_int16_output=True),
     Thinker304("arcs", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
-               iqcat_wide_path="cpu"),
+               iqcat_wide_path="cpu", linear_refuses_int8_left_scale=True),
 )}
 
 

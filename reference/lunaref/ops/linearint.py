@@ -107,8 +107,15 @@ def _thinker_int4_widened(inputs, y, profile) -> Tensor:
 def thinker_3_0_4(inputs, outputs, attrs, profile):
     """thinker 3.0.4's LinearInt: on venusA (output in share memory, as for every op vector) the ``[N, M]``
     product is transposed into the output in place (E-LINEAR-1), which scrambles every ``M > 1`` result of
-    the int8 and int32 forms.  Inputs of rank 4 or more and int16 outputs compute the spec."""
+    the int8 and int32 forms.  Inputs of rank 4 or more compute the spec.  arcs and venusA refuse an
+    int8 output with a negative shift, venusA an int16 output (E-LINEAR-4)."""
     quirks = compat.thinker_3_0_4(profile)
+    y_spec, shift = outputs[0], inputs[0].exponent + inputs[1].exponent - outputs[0].exponent
+    if quirks.linear_refuses_int8_left_scale and y_spec.dtype.name == "int8" and shift < 0:   # E-LINEAR-4
+        raise errors.ShiftOutOfRange(f"LinearInt: thinker 3.0.4 refuses an int8 output with shift {shift} "
+                                     "(E-LINEAR-4)")
+    if quirks.linear_refuses_int16_output and y_spec.dtype.name == "int16":                 # E-LINEAR-4
+        raise errors.DTypeMismatch("LinearInt: thinker 3.0.4 refuses an int16 output here (E-LINEAR-4)")
     if inputs[1].dtype.name == "int4" and quirks.linear_int4_reads_widened_input:
         return [_thinker_int4_widened(inputs, outputs[0], profile)]                    # E-LINEAR-2
     if len(inputs) > 2 and inputs[0].dtype.name == "int16" and quirks.linear_int16_bias_saturates:

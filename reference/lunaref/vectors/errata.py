@@ -28,6 +28,14 @@ def _t(values, dtype: str, exponent: int | None = 0) -> Tensor:
 
 
 ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
+    # arcs: an int8 LinearInt output at a negative shift (e 2 + 3 -> 7), which it refuses;
+    # venusA: an int16 output, which it refuses (its negative-shift refusal shows on cp-negative-shift)
+    ("LinearInt", "E-LINEAR-4", ("arcs",),
+     lambda: ([_t([[3, -5, 7]], "int8", 2), _t([[1, 2, -1], [-3, 0, 4]], "int8", 3)],
+              [TensorSpec.of("int8", 7)], {})),
+    ("LinearInt", "E-LINEAR-4", ("venusA",),
+     lambda: ([_t([[3, -5, 7]], "int8", 2), _t([[1, 2, -1], [-3, 0, 4]], "int8", 3)],
+              [TensorSpec.of("int16", 3)], {})),
     # iqSub: the spec's difference (thinker subtracts from the stale destination)
     ("iqSub", "E-IQSUB-1", None,
      lambda: ([_t([3, -3, 100, -100], "int8", 5), _t([1, 1, -100, 100], "int8", 4)], [TensorSpec.of("int8", 4)], {})),
