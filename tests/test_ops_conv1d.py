@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from lunaref import Tensor, TensorSpec, errors
 from lunaref.graph import Graph, Node, ValueInfo
+from lunaref.luna.registry import run_primitive
 from lunaref.ops import REGISTRY
 from lunaref.resource.executor import run_resource
 from lunaref.resource.packer import pack
 from lunaref.resource.reader import read
+from lunaref.vectors.strategies import conv1d_primitive_case, deconv_primitive_case
 
 from models import conv2d_model, rshift, sat
 from strategies import conv1d_case, conv_case, convtranspose_case
@@ -334,3 +336,31 @@ def test_conv1d_attribute_bytes_and_layouts():
     dw = t(np.ones((3, 1, 3), int), "int8")
     _, res = packed_run("Conv1dInt", [x, dw], TensorSpec.of("int8", 0), {"group": 3}, "venus")
     assert res.tensors[res.operators[0].inputs[1]].layout == "NHWC16"
+
+
+# --- the LUNA primitives conv1d and conv_transpose2d (luna.md §3, §6) -------------------------------
+
+@given(conv1d_primitive_case())
+def test_conv1d_primitive_is_the_op_at_a_non_negative_shift(case):
+    """luna conv1d = Conv1dInt whose output exponent makes the shift the primitive's (the op's arithmetic
+    is checked against an independent model above)."""
+    arrays, a = case
+    x, w, *b = arrays
+    (got,) = run_primitive("conv1d", arrays, a, "arcs")
+    inputs = [Tensor.of(x, "int8", 0), Tensor.of(w, "int8", a["shift"])] + [Tensor.of(t, "int32", a["shift"]) for t in b]
+    attrs = {"kernel_shape": (w.shape[2],), "strides": (a["stride"],), "pads": tuple(a["pads"]), "group": a["group"],
+             "act": "relu" if a["relu"] else "none"}
+    (want,) = REGISTRY.get("Conv1dInt").run(inputs, [TensorSpec.of(a["out"], 0)], attrs, "arcs")
+    assert np.array_equal(got, want.data)
+
+
+@given(deconv_primitive_case())
+def test_deconv_primitive_is_the_op_at_a_non_negative_shift(case):
+    arrays, a = case
+    x, w, *b = arrays
+    (got,) = run_primitive("conv_transpose2d", arrays, a, "venusA")
+    inputs = [Tensor.of(x, "int8", 0), Tensor.of(w, "int8", a["shift"])] + [Tensor.of(t, "int32", a["shift"]) for t in b]
+    attrs = {"kernel_shape": tuple(w.shape[2:]), "strides": tuple(a["strides"]), "pads": tuple(a["pads"]),
+             "output_padding": tuple(a["output_padding"]), "group": 1, "act": "relu" if a["relu"] else "none"}
+    (want,) = REGISTRY.get("ConvTranspose2dInt").run(inputs, [TensorSpec.of("int8", 0)], attrs, "venusA")
+    assert np.array_equal(got, want.data)

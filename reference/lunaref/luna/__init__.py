@@ -5,7 +5,8 @@ arithmetic is the same on every platform unless the spec says otherwise; which d
 exist is a per-platform capability, looked up in :mod:`lunaref.platforms`.
 """
 
-from .cnn import conv2d, conv2d_acc, conv_transpose2d_acc, max_pool2d, mean_pool2d, sum_pool2d
+from .cnn import (conv1d, conv2d, conv2d_acc, conv_transpose2d, conv_transpose2d_acc, max_pool2d, mean_pool2d,
+                  sum_pool2d)
 from .div import divide
 from .matrix import exact_matmul, mat_mul, mat_mul_acc
 from .vector import add, mul, offset, prelu, relu, relux, scale, sub

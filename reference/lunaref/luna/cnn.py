@@ -17,8 +17,8 @@ from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
 from .matrix import exact_matmul
 
-__all__ = ["output_size", "windows", "conv2d_acc", "conv2d", "conv_transpose2d_acc", "max_pool2d", "sum_pool2d",
-           "mean_pool2d"]
+__all__ = ["output_size", "windows", "conv2d_acc", "conv2d", "conv1d", "conv_transpose2d_acc", "conv_transpose2d",
+           "max_pool2d", "sum_pool2d", "mean_pool2d"]
 
 
 def output_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int,
@@ -144,3 +144,30 @@ def mean_pool2d(x: Any, kernel, strides, pads, *, shift: int, out: str, platform
     if out not in prof.mean_pool_out:
         raise errors.UnsupportedOnPlatform(f"luna mean_pooling: no int8 -> {out} form on {prof.name}")
     return saturate(rounding_shift(sum_pool2d(x, kernel, strides, pads, ceil_mode), shift), out)
+
+
+def conv1d(x: Any, w: Any, bias: Any, *, shift: int, out: str, platform: str | Profile, stride: int = 1,
+           pads=(0, 0), group: int = 1, relu: bool = False) -> np.ndarray:
+    """``luna_conv1d``: ``act(sat(rshift(Σ x·w + bias, shift)))`` over ``[N, C, L]`` with weights
+    ``[OC, C/group, K]`` and pads ``(left, right)`` — the 2-D convolution of height 1 (luna.md §3)."""
+    prof = get_profile(platform)
+    out = dtype(out).name
+    if out not in prof.conv1d_out:
+        raise errors.UnsupportedOnPlatform(f"luna conv1d: no int8 -> {out} form on {prof.name}")
+    acc = conv2d_acc(as_int(x)[:, :, None, :], as_int(w)[:, :, None, :], bias, strides=(1, stride),
+                     pads=(0, pads[0], 0, pads[1]), group=group)[:, :, 0, :]
+    y = saturate(rounding_shift(acc, shift), out)
+    return np.maximum(y, 0).astype(y.dtype) if relu else y
+
+
+def conv_transpose2d(x: Any, w: Any, bias: Any, *, shift: int, out: str, platform: str | Profile, strides=(1, 1),
+                     pads=(0, 0, 0, 0), output_padding=(0, 0), relu: bool = False) -> np.ndarray:
+    """``luna_deconv2d``: ``act(sat(rshift(ConvTranspose(x, w) + bias, shift)))``, group 1, int8 result
+    (the ``i8i8o8`` form thinker calls; luna.md §3)."""
+    get_profile(platform)
+    if dtype(out).name != "int8":
+        raise errors.UnsupportedOnPlatform(f"luna deconv2d: no int8 -> {dtype(out).name} form")
+    acc = conv_transpose2d_acc(x, w, bias, strides=strides, pads=pads, output_padding=output_padding)
+    y = saturate(rounding_shift(acc, shift), "int8")
+    return np.maximum(y, 0).astype(y.dtype) if relu else y
+

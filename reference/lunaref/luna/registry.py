@@ -96,6 +96,36 @@ def _conv_acc(c):
     return cnn.conv2d_acc(_data(c, 0), _data(c, 1), _data(c, 2) if len(c.inputs) > 2 else None, **_conv_kw(c.attrs))
 
 
+def _conv1d_run(inputs, attrs, platform):
+    bias = inputs[2] if len(inputs) > 2 else None
+    return [cnn.conv1d(inputs[0], inputs[1], bias, shift=int(attrs["shift"]), out=attrs["out"], platform=platform,
+                       stride=int(attrs["stride"]), pads=tuple(attrs["pads"]), group=int(attrs["group"]),
+                       relu=bool(attrs.get("relu", False)))]
+
+
+def _conv1d_acc(c):
+    x, w = as_int(_data(c, 0)), as_int(_data(c, 1))
+    return cnn.conv2d_acc(x[:, :, None, :], w[:, :, None, :], _data(c, 2) if len(c.inputs) > 2 else None,
+                          strides=(1, int(c.attrs["stride"])), pads=(0, c.attrs["pads"][0], 0, c.attrs["pads"][1]),
+                          group=int(c.attrs["group"]))
+
+
+def _deconv_kw(attrs):
+    return {"strides": tuple(attrs["strides"]), "pads": tuple(attrs["pads"]),
+            "output_padding": tuple(attrs["output_padding"])}
+
+
+def _deconv_run(inputs, attrs, platform):
+    bias = inputs[2] if len(inputs) > 2 else None
+    return [cnn.conv_transpose2d(inputs[0], inputs[1], bias, shift=int(attrs["shift"]), out=attrs["out"],
+                                 platform=platform, relu=bool(attrs.get("relu", False)), **_deconv_kw(attrs))]
+
+
+def _deconv_acc(c):
+    return cnn.conv_transpose2d_acc(_data(c, 0), _data(c, 1), _data(c, 2) if len(c.inputs) > 2 else None,
+                                    **_deconv_kw(c.attrs))
+
+
 def _pool_args(attrs):
     return tuple(attrs["kernel"]), tuple(attrs["strides"]), tuple(attrs["pads"])
 
@@ -174,6 +204,17 @@ PRIMITIVES: dict[str, PrimitiveDef] = {p.name: p for p in (
         Coverpoint("depthwise", "group = channels",
                    lambda c: int(c.attrs["group"]) > 1 and int(c.attrs["group"]) == c.inputs[0].data.shape[1]),),
         _conv_run),
+    # measured on the arcs and venusA simulators only (thinker's settings and tpacker's layouts)
+    PrimitiveDef("conv1d", "act(sat(rshift(conv1d(X, W) + bias, shift)))", _acc_points(_conv1d_acc, _out) + (
+        Coverpoint("relu", "ReLU after rounding", lambda c: bool(c.attrs.get("relu"))),
+        Coverpoint("stride > 1", "a stride above 1", lambda c: int(c.attrs["stride"]) > 1),), _conv1d_run,
+        ("venusA", "arcs")),
+    PrimitiveDef("conv_transpose2d", "act(sat(rshift(ConvTranspose(X, W) + bias, shift)))",
+                 _acc_points(_deconv_acc, _out) + (
+        Coverpoint("relu", "ReLU after rounding", lambda c: bool(c.attrs.get("relu"))),
+        Coverpoint("stride > 1", "a stride above 1", lambda c: max(c.attrs["strides"]) > 1),
+        Coverpoint("output padding", "output_padding above 0", lambda c: max(c.attrs["output_padding"]) > 0),),
+        _deconv_run, ("venusA", "arcs")),
     PrimitiveDef("max_pool2d", "window maximum, padding ignored", (
         Coverpoint("padding never wins", "a border window of negative values", _max_padding),), _max_run),
     PrimitiveDef("mean_pool2d", "sat(rshift(window sum, shift)); it does not divide",

@@ -843,3 +843,26 @@ def convtranspose_case(draw):
 
 
 CASES.update({"Conv1dInt": conv1d_case(), "ConvTranspose2dInt": convtranspose_case()})
+
+
+@st.composite
+def conv1d_primitive_case(draw):
+    inputs, specs, attrs = draw(conv1d_case())
+    x, w, *b = inputs
+    return ([x.data, w.data] + [t.data for t in b],
+            {"shift": max(0, x.exponent + w.exponent - specs[0].exponent), "out": specs[0].dtype.name,
+             "stride": attrs["strides"][0], "pads": list(attrs["pads"]), "group": attrs["group"],
+             "relu": attrs["act"] == "relu"})
+
+
+@st.composite
+def deconv_primitive_case(draw):
+    inputs, specs, attrs = draw(convtranspose_case())
+    x, w, *b = inputs
+    return ([x.data, w.data] + [t.data for t in b],
+            {"shift": max(0, x.exponent + w.exponent - specs[0].exponent), "out": "int8",
+             "strides": list(attrs["strides"]), "pads": list(attrs["pads"]),
+             "output_padding": list(attrs["output_padding"]), "relu": attrs["act"] == "relu"})
+
+
+PRIMITIVE_CASES.update({"conv1d": conv1d_primitive_case(), "conv_transpose2d": deconv_primitive_case()})
