@@ -264,3 +264,26 @@ def test_exponent_of_power_of_two_scales(e):
 def test_scales_that_are_not_powers_of_two(bad):
     with pytest.raises(errors.InvalidScale):
         numerics.exponent_of_scale(bad)
+
+
+@given(st.lists(st.integers(-(1 << 53) + 1, (1 << 53) - 1), min_size=1, max_size=12))
+def test_round_to_float32_is_cs_float_conversion(values):
+    """numerics.md §4.1: each integer to the nearest float32 (ties to even) — numpy's float32 conversion of
+    the exactly representable float64 is that rounding (IEEE round-to-nearest-even)."""
+    v = np.array(values, dtype=np.int64)
+    want = v.astype(np.float64).astype(np.float32).astype(np.float64).astype(np.int64)
+    assert np.array_equal(numerics.round_to_float32(v), want)
+
+
+def test_round_to_float32_ties_and_wide_values():
+    t = (1 << 24) + 1                        # exactly halfway between two float32 values: to even
+    assert numerics.round_to_float32([t, t + 2, -t, -(t + 2)]).tolist() == [t - 1, t + 3, -(t - 1), -(t + 3)]
+    big = (1 << 70) + (1 << 46) + 1          # beyond int64: Python ints, rounded up (above the half)
+    assert int(numerics.round_to_float32(np.array([big], dtype=object))[0]) == (1 << 70) + (1 << 47)
+
+
+@given(st.lists(st.integers(-(1 << 70), 1 << 70), min_size=1, max_size=8), st.sampled_from([4, 8, 16, 32, 64]))
+def test_wrap_is_twos_complement(values, bits):
+    got = numerics.wrap(np.array(values, dtype=object), bits)
+    for v, g in zip(values, got):
+        assert -(1 << (bits - 1)) <= int(g) < 1 << (bits - 1) and (int(g) - v) % (1 << bits) == 0

@@ -23,7 +23,8 @@ from . import errors
 __all__ = [
     "DType", "DTYPES", "INT4", "INT8", "INT16", "INT32", "INT64", "FLOAT32", "dtype",
     "Rounding", "LINGER_ROUND_MODES", "rounding",
-    "as_int", "shift_round", "divide_round", "rounding_shift", "saturate", "scale_pow2", "rescale", "requantize",
+    "as_int", "shift_round", "divide_round", "rounding_shift", "saturate", "wrap", "round_to_float32", "scale_pow2",
+    "rescale", "requantize",
     "quantize", "dequantize", "check_exponent", "exponent_of_scale", "pack_int4", "unpack_int4",
 ]
 
@@ -254,6 +255,36 @@ def saturate(v: Any, to: str | DType) -> np.ndarray:
         clipped = np.array([min(max(int(x), to.min), to.max) for x in v.reshape(-1)], dtype=np.int64)
         return clipped.reshape(v.shape).astype(to.storage)
     return np.clip(v, to.min, to.max).astype(to.storage)
+
+
+def wrap(v: Any, bits: int) -> np.ndarray:
+    """Two's-complement truncation to ``bits`` (numerics.md §4.1): what a C conversion to a narrower
+    signed type does on every platform lunaref knows.  Never part of the spec's arithmetic, which
+    saturates; compatibility models and implementation-defined cases only.  int64, or Python ints
+    where int64 could overflow on the way."""
+    v = as_int(v)
+    if bits >= 64 and v.dtype != object:
+        return v.copy()
+    m = 1 << bits
+    if v.dtype != object and (v.size == 0 or max(-int(v.min()), int(v.max())) < (1 << 62)):
+        return (v + (m >> 1)) % m - (m >> 1)
+    return _to_int64_if_fits((v.astype(object) + (m >> 1)) % m - (m >> 1))
+
+
+def round_to_float32(v: Any) -> np.ndarray:
+    """Each integer rounded to the nearest float32 value — 24 significant bits, ties to even — as an
+    integer: C's ``(float)v``, computed exactly in integers (numerics.md §4.1).  A value with ``b``
+    significant bits beyond 24 is ``shift_round(v, b − 24, half_even) · 2^(b − 24)``."""
+    v = as_int(v)
+    a = np.abs(v)
+    top = int(a.max()).bit_length() if a.size else 0
+    bits = sum(((a >> k) > 0).astype(np.int64) for k in range(top)) if top else np.zeros(v.shape, np.int64)
+    drop = np.maximum(np.asarray(bits, dtype=np.int64) - 24, 0)
+    out = v.astype(object) if (v.dtype == object or top >= 62) else v.copy()
+    for s in (int(s) for s in np.unique(drop) if s > 0):   # a few distinct exponents
+        at = drop == s
+        out[at] = scale_pow2(shift_round(v[at], s, Rounding.HALF_EVEN), s)
+    return _to_int64_if_fits(out) if out.dtype == object else out
 
 
 def scale_pow2(v: Any, k: int) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import luna, numerics, ops, resource
 from ..luna import cnn, matrix
-from ..numerics import Rounding, as_int, rescale, rounding_shift, saturate
+from ..numerics import Rounding, as_int, rescale, rounding_shift, saturate, wrap
 from ..ops import argmax as argmax_op, avgpool2dint as avgpool_op, conv2dint as conv_op, iqadd as iqadd_op
 from ..ops import slice as slice_op, transpose as transpose_op
 from ..platforms import PLATFORM_NAMES
@@ -101,13 +101,6 @@ def replaced(replacements: Replacements) -> Iterator[None]:
     finally:
         for restore in reversed(undo):
             restore()
-
-
-def wrap(v, bits: int) -> np.ndarray:
-    """Two's-complement truncation to ``bits`` (what a C cast to a narrower integer does)."""
-    v = as_int(v)
-    m = 1 << bits
-    return (v + m // 2) % m - m // 2
 
 
 # --------------------------------------------------------------------------------------------

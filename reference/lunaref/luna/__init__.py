@@ -12,4 +12,4 @@ from .matrix import exact_matmul, mat_mul, mat_mul_acc
 from .vector import add, mul, offset, prelu, relu, relux, scale, sub
 
 __all__ = ["add", "sub", "mul", "scale", "offset", "relu", "prelu", "relux", "exact_matmul", "mat_mul", "mat_mul_acc",
-           "conv2d", "conv2d_acc", "conv_transpose2d_acc", "max_pool2d", "sum_pool2d", "mean_pool2d", "divide"]
+           "conv2d", "conv2d_acc", "conv1d", "conv_transpose2d", "conv_transpose2d_acc", "max_pool2d", "sum_pool2d", "mean_pool2d", "divide"]

@@ -16,16 +16,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import errors
-from ..numerics import as_int
+from ..numerics import as_int, wrap
 from ..tensor import Tensor
 from .registry import Coverpoint, OpDef, Signature
 
 TYPES = ("int8", "int16", "int32", "int64", "float32")
-
-
-def _wrap(v: np.ndarray, bits: int) -> np.ndarray:
-    m = 1 << bits
-    return ((v + (m >> 1)) % m) - (m >> 1) if bits < 64 else v
 
 
 def cast(inputs, outputs, attrs, profile):
@@ -35,7 +30,7 @@ def cast(inputs, outputs, attrs, profile):
         want = 0 if x.exponent is None else x.exponent
         if y.exponent != want:
             raise errors.ExponentOutOfRange(f"Cast: output exponent {y.exponent} differs from the input's {want}")
-        return [Tensor.of(_wrap(as_int(x.data), y.dtype.bits), y.dtype, y.exponent)]
+        return [Tensor.of(wrap(x.data, y.dtype.bits), y.dtype, y.exponent)]
     if not x.dtype.is_integer and y.dtype.is_integer:
         if y.exponent != 0:
             raise errors.ExponentOutOfRange(f"Cast: a float32 -> {y.dtype} result has exponent 0 (got {y.exponent})")

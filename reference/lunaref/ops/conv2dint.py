@@ -8,6 +8,10 @@ exact left shift) when the shift would be negative (errata E-SHIFT-1).
     s   = e(X) + e(W) − e(Y)
     Y   = act(sat(rshift(acc, s)))          s ≥ 0   (LUNA conv)
     Y   = act(sat(acc · 2^−s))              s < 0
+
+int4 weights: the same on the unpacked values. int16 activations (venus): the executor's float32
+requantization, ``Y = act(sat8(⌊float32(acc) · 2^−s⌋))`` — floor, not the rounding shift — computed
+exactly (numerics.md §4.1).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import compat, errors, luna
-from ..numerics import as_int, requantize, saturate
+from ..numerics import Rounding, as_int, requantize, rescale, round_to_float32, saturate
 from ..platforms import PROFILES, profile as get_profile
 from ..tensor import Tensor
 from .common import accumulator_coverpoints, ints, platforms_with, require_rank
@@ -56,24 +60,10 @@ def accumulate(x: Tensor, w: Tensor, b: Tensor | None, attrs, profile):
                            strides=strides, pads=pads, dilations=dilations, group=group)
 
 
-def float32_of(v: int) -> int:
-    """The float32 nearest the integer ``v`` (ties to even), as an integer — C's ``(float)v``."""
-    a = abs(v)
-    e = a.bit_length() - 24
-    if e <= 0:
-        return v
-    q, r = divmod(a, 1 << e)
-    if r > (1 << (e - 1)) or (r == (1 << (e - 1)) and q & 1):
-        q += 1
-    return (q << e) if v > 0 else -(q << e)
-
-
 def floor_requant(acc, shift: int, to: str = "int8"):
     """The int16 path's float requantization: ``sat(⌊float32(acc) · 2^−shift⌋)``, computed exactly (the
     float32 products by powers of two are exact; spec/ops/conv2dint.md, int16 activations)."""
-    flat = [float32_of(int(v)) for v in as_int(acc).reshape(-1)]
-    q = [f >> shift if shift >= 0 else f << -shift for f in flat]
-    return saturate(np.array(q, dtype=object).reshape(np.shape(acc)), to)
+    return saturate(rescale(round_to_float32(acc), shift, Rounding.FLOOR), to)
 
 
 def _int16_checks(x: Tensor, w: Tensor, y, group: int, dilations, profile) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import compat, errors
-from ..numerics import as_int, rescale, saturate
+from ..numerics import as_int, rescale, saturate, wrap
 from ..tensor import Tensor
 from .common import has_tie
 from .registry import Coverpoint, OpDef, Signature
@@ -46,11 +46,6 @@ def iqcat(inputs, outputs, attrs, profile):
     return [Tensor.of(np.concatenate(parts, axis=axis), y.dtype, y.exponent)]
 
 
-def _wrap(v, bits: int) -> np.ndarray:
-    m = 1 << bits
-    return ((as_int(v) + (m >> 1)) % m) - (m >> 1)
-
-
 def _thinker_part(x, y, path: str) -> np.ndarray:
     """One input as thinker 3.0.4's ``concat_luna`` rescales it (deterministic branches only); ``path``
     is the platform's int16/int32 code path (``lunaref.compat``: copy, cpu or scale16)."""
@@ -59,15 +54,15 @@ def _thinker_part(x, y, path: str) -> np.ndarray:
         return as_int(x.data)
     if t.bits == 8 and 0 < d_up < 32:
         # luna_scale(x, 1 << d, 0): the factor passes through an int8 scalar parameter (E-IQCAT-1)
-        k = int(_wrap(1 << d_up, 8))
+        k = int(wrap(1 << d_up, 8))
         return saturate(as_int(x.data) * k, t)
     if t.bits in (16, 32) and path == "copy":
         return as_int(x.data)                       # int16/int32 copied, exponent ignored (E-IQCAT-3)
     if t.bits == 16 and path == "cpu" and d_up > 0:
         # the CPU routine: SATURATE_16BITS(x << d) clamps to +32768, stored to int16 (E-SAT-1)
-        return _wrap(np.clip(as_int(x.data) << d_up, -32768, 32768), 16)
+        return wrap(np.clip(as_int(x.data) << d_up, -32768, 32768), 16)
     if t.bits == 16 and path == "scale16" and 0 < d_up < 32:
-        k = int(_wrap(1 << d_up, 16))               # luna_scale with an int16 scalar (E-IQCAT-1)
+        k = int(wrap(1 << d_up, 16))               # luna_scale with an int16 scalar (E-IQCAT-1)
         return saturate(as_int(x.data) * k, t)
     if t.bits == 32:
         raise errors.UnsupportedAttribute("iqCat: thinker 3.0.4 refuses int32 inputs at another exponent "

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import compat, errors
-from ..numerics import as_int, divide_round, quantize, saturate, scale_pow2
+from ..numerics import as_int, divide_round, quantize, saturate, scale_pow2, wrap
 from ..tensor import Tensor
 from .iqsum import reduced_axis
 from .registry import Coverpoint, OpDef, Signature
@@ -53,12 +53,6 @@ def iqvar(inputs, outputs, attrs, profile):
     return [Tensor.of(saturate(divide_round(n, d), y.dtype), y.dtype, y.exponent)]
 
 
-def _wrap32(v):
-    """Two's-complement int32 wrap of exact integers (what the C int32 expressions compute)."""
-    v = as_int(v)
-    return ((v + (1 << 31)) % (1 << 32)) - (1 << 31)
-
-
 def thinker_3_0_4(inputs, outputs, attrs, profile):
     """venus: the int32 numerator and denominator, their float32 quotient, thinker's Quant at exponent 0
     (E-IQVAR-2).  Undefined shifts (negative or above 30) and the arcs/venusA path (E-IQVAR-1, stale
@@ -69,8 +63,8 @@ def thinker_3_0_4(inputs, outputs, attrs, profile):
     if not compat.thinker_3_0_4(profile).iqvar_float_eval or not 0 <= shift <= 30 or f > (1 << 17):
         return iqvar(inputs, outputs, attrs, profile)
     s1, s2 = _moments(x)
-    num = _wrap32(f * s2 - s1 * s1).astype(np.int64)
-    den = int(_wrap32(f * (f - 1) * (1 << shift)))
+    num = wrap(f * s2 - s1 * s1, 32)   # C int32 expressions.astype(np.int64)
+    den = int(wrap(f * (f - 1) * (1 << shift), 32))
     if den == 0:
         return iqvar(inputs, outputs, attrs, profile)
     ratio = num.astype(np.float32) / np.float32(den)          # IEEE float32 division, as the C code

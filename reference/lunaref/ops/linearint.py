@@ -8,6 +8,9 @@ does this only for int32 outputs). venusA's in-place transpose defect is errata 
     s   = e(X) + e(W) − e(Y)
     Y   = sat(rshift(acc, s))       s ≥ 0   (LUNA mat_mul)
     Y   = sat(acc · 2^−s)           s < 0
+
+The same for every dtype signature: int4 weights are their unpacked values, venus int16 operands
+accumulate exactly.
 """
 
 from __future__ import annotations

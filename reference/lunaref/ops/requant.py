@@ -24,13 +24,6 @@ def requant(inputs, outputs, attrs, profile):
     return [Tensor.of(numerics.requantize(x.data, x.exponent, y.exponent, y.dtype), y.dtype, y.exponent)]
 
 
-def _wrap(v, bits: int) -> np.ndarray:
-    """Two's-complement truncation to ``bits`` (what a C store of an ``int`` into a narrower type does)."""
-    m = 1 << bits
-    flat = [((int(t) + (m >> 1)) % m) - (m >> 1) for t in np.asarray(v, dtype=object).reshape(-1)]
-    return np.array(flat, dtype=np.int64).reshape(np.shape(v))
-
-
 def thinker_3_0_4(inputs, outputs, attrs, profile):
     """Compatibility model of thinker 3.0.4's ``requant_luna`` (the same code on every platform).
 
@@ -47,10 +40,10 @@ def thinker_3_0_4(inputs, outputs, attrs, profile):
         raise errors.DTypeMismatch(f"Requant: thinker 3.0.4 refuses {x.dtype} input (E-REQUANT-3)")
     up = y.exponent - x.exponent
     if y.dtype.bits > 8 and 0 <= up < 32:
-        data = _wrap(numerics.scale_pow2(x.data, up), y.dtype.bits)
+        data = numerics.wrap(numerics.scale_pow2(x.data, up), y.dtype.bits)
         return [Tensor.of(data, y.dtype, y.exponent)]
     if y.dtype.bits == 8 and 0 < up < 32:
-        k = int(_wrap([1 << up], 8)[0])
+        k = int(numerics.wrap(1 << up, 8))
         return [Tensor.of(luna.scale(x.data, k, 0, "int8", profile), y.dtype, y.exponent)]
     return requant(inputs, outputs, attrs, profile)
 
