@@ -331,11 +331,18 @@ def _weights(im: _Importer, node, a, x: str, w: str, b: str | None, data_bits=(8
     return e_x + e_w
 
 
-def _conv(im: _Importer, node) -> None:
-    a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS)
+def _mac_operands(im: _Importer, node, a) -> tuple[str, str, str | None]:
+    """X, the weight and the optional bias of a multiply-accumulate node, their exponents and widths
+    settled (activations 8 or 16 bits, weights 4, 8 or 16)."""
     x, w, *rest = im.inputs(node, 2, 3)
     b = rest[0] if rest and rest[0] else None
     _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
+    return x, w, b
+
+
+def _conv(im: _Importer, node) -> None:
+    a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS)
+    x, w, b = _mac_operands(im, node, a)
     kernel = tuple(im.need(a, "kernel_shape", node))
     if len(kernel) != 2:
         raise errors.UnsupportedAttribute(f"node {node.name!r}: kernel_shape {list(kernel)} is not 2-D")
@@ -350,9 +357,7 @@ def _conv1d(im: _Importer, node) -> None:
     """linger 1.x ``thinker::Conv1dInt`` / linger 3.x ``linger::QConv1d``: 1-element kernel_shape, strides,
     dilations and 2 pads (linger 3.x writes ``padding·2``)."""
     a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS)
-    x, w, *rest = im.inputs(node, 2, 3)
-    b = rest[0] if rest and rest[0] else None
-    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
+    x, w, b = _mac_operands(im, node, a)
     kernel = tuple(im.need(a, "kernel_shape", node))
     if len(kernel) != 1:
         raise errors.UnsupportedAttribute(f"node {node.name!r}: kernel_shape {list(kernel)} is not 1-D")
@@ -366,9 +371,7 @@ def _convtranspose(im: _Importer, node) -> None:
     """linger 1.x ``thinker::ConvTranspose2dInt`` / linger 3.x ``linger::QConvTranspose2d``: Conv2dInt's
     attributes and ``output_padding``; the weight is ``[C, OC/group, KH, KW]``."""
     a = im.attrs(node, _CONV_ATTRS | _MAC_ATTRS | {"output_padding"})
-    x, w, *rest = im.inputs(node, 2, 3)
-    b = rest[0] if rest and rest[0] else None
-    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
+    x, w, b = _mac_operands(im, node, a)
     kernel = tuple(im.need(a, "kernel_shape", node))
     if len(kernel) != 2:
         raise errors.UnsupportedAttribute(f"node {node.name!r}: kernel_shape {list(kernel)} is not 2-D")
@@ -383,9 +386,7 @@ def _convtranspose(im: _Importer, node) -> None:
 
 def _linear(im: _Importer, node) -> None:
     a = im.attrs(node, _MAC_ATTRS)
-    x, w, *rest = im.inputs(node, 2, 3)
-    b = rest[0] if rest and rest[0] else None
-    _weights(im, node, a, x, w, b, data_bits=(8, 16), weight_bits=(4, 8, 16))
+    x, w, b = _mac_operands(im, node, a)
     to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
     im.add(node, "LinearInt", [x, w] + ([b] if b else []), {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
