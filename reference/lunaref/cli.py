@@ -308,6 +308,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench
+
+    for m in args.model:
+        if not os.path.isfile(m):
+            raise errors.InputNotFound(f"no model file {m!r}")
+    if args.repeat < 1:
+        raise errors.BadArgument("--repeat must be at least 1")
+    plat = profile(args.platform).name if args.platform else None
+    everything = not (args.kernels or args.model or args.suite)
+    report = bench(args.model, plat, args.repeat, kernels=args.kernels or everything, suite=args.suite or everything,
+                   out=(lambda *a: None) if args.json else print)
+    if args.json:
+        print(json.dumps(report, indent=1))
+    return 0
+
+
 def _int(text: str) -> int:
     try:
         return int(text, 0)
@@ -404,6 +421,19 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("b", metavar="B", help="the side under test")
     cp.add_argument("--json", action="store_true", help="machine-readable result")
     cp.set_defaults(func=_cmd_compare)
+
+    bn = sub.add_parser("bench", help="benchmark the kernels, models and the conformance suite on this machine",
+                        description="Time the multiply-accumulate kernels against a float64 GEMM of the same size, "
+                        "models through ONNX and model.bin, and the conformance suite (README, Benchmarks). With no "
+                        "selection: kernels and suite.")
+    bn.add_argument("--kernels", action="store_true", help="the kernel table")
+    bn.add_argument("--model", action="append", default=[], metavar="ONNX",
+                    help="time this ONNX model through ONNX and model.bin (repeatable)")
+    bn.add_argument("-p", "--platform", help="platform for models that name none")
+    bn.add_argument("--suite", action="store_true", help="time the conformance suite and vectors check (checkout only)")
+    bn.add_argument("--repeat", type=int, default=10, help="timed repeats after one warm-up (default 10)")
+    bn.add_argument("--json", action="store_true", help="machine-readable figures")
+    bn.set_defaults(func=_cmd_bench)
 
     sh = sub.add_parser("shift", help="show how each rounding rule shifts integers right (spec/numerics.md §3)",
                         description="Print round_mode(v / 2^s) for each value and rounding rule.")

@@ -17,10 +17,24 @@ from .. import errors
 from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
 
-__all__ = ["exact_matmul", "mat_mul_acc", "mat_mul"]
+__all__ = ["exact_matmul", "matmul_path", "mat_mul_acc", "mat_mul"]
 
 #: float64 represents every integer of magnitude below 2^53 exactly.
 FLOAT64_EXACT = 1 << 53
+
+
+def _amax(t: np.ndarray) -> int:
+    return max(int(t.max()), -int(t.min())) if t.size else 0
+
+
+def matmul_path(k: int, a: Any, b: Any) -> str:
+    """Which exact path a matrix product of inner length ``k`` over operands bounded as ``a`` and ``b`` takes:
+    ``"float64"`` (BLAS; ``k · max|a| · max|b| < 2^53``), ``"int64"`` (below 2^63) or ``"python-int"``."""
+    a, b = as_int(a), as_int(b)
+    if a.dtype == object or b.dtype == object:
+        return "python-int"
+    bound = k * _amax(a) * _amax(b)
+    return "float64" if bound < FLOAT64_EXACT else "int64" if bound < (1 << 63) else "python-int"
 
 
 def exact_matmul(a: Any, b: Any) -> np.ndarray:
@@ -35,15 +49,10 @@ def exact_matmul(a: Any, b: Any) -> np.ndarray:
     k = a.shape[-1]
     if b.shape[-2 if b.ndim > 1 else 0] != k:
         raise errors.ShapeMismatch(f"matmul: inner dimensions differ ({a.shape} @ {b.shape})")
-
-    def amax(t: np.ndarray) -> int:
-        return max(int(t.max()), -int(t.min())) if t.size else 0
-
-    bound = k * amax(a) * amax(b)
-    if a.dtype != object and b.dtype != object and bound < FLOAT64_EXACT:
-        prod = np.matmul(a.astype(np.float64), b.astype(np.float64))
-        return prod.astype(np.int64)
-    if a.dtype != object and b.dtype != object and bound < (1 << 63):
+    path = matmul_path(k, a, b)
+    if path == "float64":
+        return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
+    if path == "int64":
         return np.matmul(a, b)
     return np.matmul(a.astype(object), b.astype(object))
 
