@@ -86,7 +86,7 @@ def _conformance(*args):
 
 def test_reference_backend_passes_and_reports_every_op_platform(tmp_path):
     report = tmp_path / "report.json"
-    r = _conformance("--backend=reference", f"--report-json={report}")
+    r = _conformance("--backend=reference", f"--report-json={report}", "-n", "2")   # pytest-xdist, 2 workers
     assert r.returncode == 0, r.stdout[-3000:]
     doc = json.loads(report.read_text())
     assert doc["backend"] == "reference" and doc["spec"] and doc["vectors"]["set"] == "v1"
@@ -95,6 +95,18 @@ def test_reference_backend_passes_and_reports_every_op_platform(tmp_path):
     assert pairs == {(op.name, p) for op in REGISTRY for p in op.platforms}
     assert {row["level"] for row in doc["results"]} == {"op", "primitive", "model"}
     assert all(row["failed"] == 0 for row in doc["results"])
+
+
+def test_the_suite_reports_the_same_with_and_without_xdist(tmp_path):
+    """xdist-safe: the per-(level, op, platform) counts of a parallel run equal a serial run's."""
+    docs = []
+    for k, extra in enumerate(([], ["-n", "2"])):
+        report = tmp_path / f"report{k}.json"
+        r = _conformance("--backend=broken_backend:BrokenRelu", "--ops=Relu,iqAdd,BatchNorm1dInt",
+                         f"--report-json={report}", *extra)
+        assert r.returncode == 1, r.stdout[-2000:]
+        docs.append(json.loads(report.read_text())["results"])
+    assert docs[0] == docs[1] and any(row["failed"] for row in docs[0])
 
 
 def test_a_broken_backend_fails_exactly_that_ops_cases(tmp_path):

@@ -106,7 +106,7 @@ def pytest_runtest_logreport(report):
         key = getattr(report, "case_key", None)
         if key:
             outcome = "xfailed" if hasattr(report, "wasxfail") and report.skipped else report.outcome
-            _RESULTS[key][outcome] += 1
+            _RESULTS[tuple(key)][outcome] += 1     # a tuple again after pytest-xdist's JSON round trip
 
 
 @pytest.hookimpl(hookwrapper=True)
