@@ -1,6 +1,7 @@
 """Conv1dInt and ConvTranspose2dInt (spec/ops/conv1dint.md, convtranspose2dint.md) against plain Python-int
 models, their REQUIREs and examples, the thinker 3.0.4 compatibility model (errata E-CONV1D-1, E-CONV1D-2),
-and packing: the two ops and grouped convolutions (divided as tpacker's op_divide does) through model.bin."""
+int4 weights (the int8 arithmetic on the same values; packed two per byte), and packing: the two ops and
+grouped convolutions (divided as tpacker's op_divide does) through model.bin."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from lunaref import Tensor, TensorSpec, errors
 from lunaref.graph import Graph, Node, ValueInfo
 from lunaref.luna.registry import run_primitive
-from lunaref.ops import REGISTRY
+from lunaref.ops import REGISTRY, Case
 from lunaref.resource.executor import run_resource
 from lunaref.resource.packer import pack
 from lunaref.resource.reader import read
@@ -364,3 +365,162 @@ def test_deconv_primitive_is_the_op_at_a_non_negative_shift(case):
              "output_padding": tuple(a["output_padding"]), "group": 1, "act": "relu" if a["relu"] else "none"}
     (want,) = REGISTRY.get("ConvTranspose2dInt").run(inputs, [TensorSpec.of("int8", 0)], attrs, "venusA")
     assert np.array_equal(got, want.data)
+
+
+# --- int4 weights (spec/ops/conv1dint.md, convtranspose2dint.md: Capabilities; formats/resource.md §13) -----
+
+INT4_CONV1D = ["arcs", "venusA"]   # profile.conv_int4_weights
+
+
+def as_int8(inputs):
+    """The same case with the int4 weight held as int8 (the same values)."""
+    x, w, *rest = inputs
+    return [x, Tensor.of(w.data, "int8", w.exponent), *rest]
+
+
+@given(conv1d_case("int4"), st.sampled_from(INT4_CONV1D), st.sampled_from([None, COMPAT]))
+def test_conv1dint_int4_weights_are_the_int8_arithmetic_on_the_same_values(case, platform, compat):
+    inputs, outs, attrs = case
+    assert inputs[1].dtype.name == "int4"
+    (got,) = run("Conv1dInt", inputs, outs, attrs, platform, compat)
+    (want,) = run("Conv1dInt", as_int8(inputs), outs, attrs, platform, compat)
+    assert np.array_equal(got.data, want.data) and got.dtype == want.dtype and got.exponent == want.exponent
+    assert "int4 weights" in REGISTRY.get("Conv1dInt").coverage(Case(tuple(inputs), (got,), attrs, platform))
+
+
+@given(convtranspose_case("int4"), platforms, st.sampled_from([None, COMPAT]))
+def test_convtranspose2dint_int4_weights_are_the_int8_arithmetic_on_the_same_values(case, platform, compat):
+    inputs, outs, attrs = case
+    (got,) = run("ConvTranspose2dInt", inputs, outs, attrs, platform, compat)
+    (want,) = run("ConvTranspose2dInt", as_int8(inputs), outs, attrs, platform, compat)
+    assert np.array_equal(got.data, want.data) and got.dtype == want.dtype
+
+
+def test_int4_conv1d_is_refused_on_venus_and_int4_values_are_checked():
+    x, w = t(np.ones((1, 2, 5), int), "int8"), t(np.ones((3, 2, 2), int), "int4")
+    with pytest.raises(errors.UnsupportedOnPlatform):
+        run("Conv1dInt", [x, w], [TensorSpec.of("int8", 0)], {}, "venus")
+    with pytest.raises(errors.DTypeMismatch):     # int8 and int32 results only (no platform has int16)
+        run("Conv1dInt", [x, w], [TensorSpec.of("int16", 0)], {}, "venusA")
+    with pytest.raises(errors.ValueOutOfRange):
+        t([[[8]]], "int4")
+    # ConvTranspose2dInt takes int4 weights everywhere
+    xd, wd = t(np.ones((1, 1, 2, 2), int), "int8"), t(np.full((1, 1, 2, 2), -8), "int4")
+    for p in PLATFORMS:
+        assert run("ConvTranspose2dInt", [xd, wd], [TensorSpec.of("int8", 0)], {}, p)[0].data.min() == -32
+
+
+def test_int4_weight_extremes_saturate_and_tie_like_int8():
+    # W = −8 everywhere against X = −128: acc = 8·128·K·C; ties at shift 1 with odd accumulators
+    x = t(np.full((1, 2, 4), -128), "int8", 0)
+    w = t(np.full((2, 2, 2), -8), "int4", 0)
+    got = run("Conv1dInt", [x, w], [TensorSpec.of("int8", 0)], {}, "arcs")[0].data
+    assert (got == 127).all()
+    x1 = t([[[1, 2, 3]]], "int8", 0)
+    w1 = t([[[7, -8]]], "int4", 0)             # acc = 7 − 16 = −9, 14 − 24 = −10 -> rshift(., 1) = −4, −5
+    assert run("Conv1dInt", [x1, w1], [TensorSpec.of("int8", -1)], {}, "venusA")[0].data.tolist() == [[[-4, -5]]]
+
+
+def _stored(op, attrs, w, platform):
+    from lunaref.platforms import profile
+    from lunaref.resource.packer import stored_weight
+    return stored_weight(op, attrs, w, profile(platform))
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv1d_case("int4"), st.sampled_from(INT4_CONV1D))
+def test_conv1d_int4_weights_pack_two_per_byte_and_round_trip(case, platform):
+    from lunaref.resource import weights
+    inputs, _, attrs = case
+    w = inputs[1]
+    if attrs["group"] > 1 and not (attrs["group"] == w.shape[0] and w.shape[1] == 1):
+        return                                    # divided by the packer first (test below, through model.bin)
+    packed, layout = _stored("Conv1dInt", attrs, w, platform)
+    layout8, layout8_name = _stored("Conv1dInt", attrs, Tensor.of(w.data, "int8", w.exponent), platform)
+    assert layout == layout8_name and packed.dtype == np.int8
+    assert packed.shape == (*layout8.shape[:-1], layout8.shape[-1] // 2)     # last axes 8: two per byte
+    assert packed.tobytes() == weights.int4_bytes(layout8)
+    assert np.array_equal(weights.int4_values(packed.tobytes(), layout8.shape), layout8)
+    b = packed.reshape(-1).view(np.uint8).astype(np.int64)                   # even element in the low nibble
+    lo, hi = ((b & 15) ^ 8) - 8, ((b >> 4) ^ 8) - 8
+    assert np.array_equal(np.stack([lo, hi], -1).reshape(-1), layout8.reshape(-1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(convtranspose_case("int4"), platforms)
+def test_convtranspose_int4_weights_pack_two_per_byte_not_as_tpacker(case, platform):
+    """E-DECONV-2: tpacker writes these one per byte; lunaref stores them as the int4 primitives read them."""
+    from lunaref.resource import weights
+    inputs, _, attrs = case
+    w = inputs[1]
+    packed, layout = _stored("ConvTranspose2dInt", attrs, w, platform)
+    layout8, _ = _stored("ConvTranspose2dInt", attrs, Tensor.of(w.data, "int8", w.exponent), platform)
+    assert layout == "NHWC8" and packed.tobytes() == weights.int4_bytes(layout8)
+    assert packed.size * 2 == layout8.size
+    c, oc, kh, kw = w.shape
+    from lunaref.platforms import profile
+    got = weights.unpack_deconv(weights.int4_values(packed.tobytes(), layout8.shape), c, oc, kh, kw, profile(platform))
+    assert np.array_equal(got, w.data)
+
+
+def test_venusA_depthwise_conv1d_int4_bytes_are_tpackers():
+    """The bytes tpacker 3.0.4 wrote for this weight (a one-operator linger 1.x model packed for venusA,
+    depthwise, parameter_bits 4): [C8/8][1][K][8], two per byte, even element in the low nibble."""
+    w = t([[[-3, 0, 4]], [[5, 4, 6]], [[-8, 2, -6]]], "int4", 2)
+    packed, layout = _stored("Conv1dInt", {"group": 3}, w, "venusA")
+    assert layout == "NHWC8"
+    assert packed.reshape(-1).tolist() == [93, 8, 0, 0, 64, 2, 0, 0, 100, 10, 0, 0]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.one_of(conv1d_case("int4").map(lambda c: ("Conv1dInt", c)),
+                 convtranspose_case("int4").map(lambda c: ("ConvTranspose2dInt", c))), platforms)
+def test_int4_ops_through_model_bin(item, platform):
+    op, (inputs, (y,), attrs) = item
+    if not storable(inputs, y):
+        return
+    try:
+        (want,) = run(op, inputs, [y], attrs, platform)
+    except errors.UnsupportedOnPlatform:
+        assert op == "Conv1dInt" and platform == "venus"
+        return
+    if op == "Conv1dInt" and attrs["group"] > 1 and attrs["group"] == inputs[1].shape[0] and inputs[1].shape[1] != 1:
+        return                                    # group = OC with several input channels: not packable
+    got, res = packed_run(op, inputs, y, attrs, platform)
+    assert np.array_equal(got, want.data)
+    for o in res.operators:
+        if o.type == op:
+            rec = res.tensors[o.inputs[1]]
+            assert rec.dtype == "Int4" and rec.nbytes * 2 == int(np.prod(rec.shape))
+
+
+def test_int4_weights_from_onnx_both_dialects():
+    """parameter_bits (linger 1.x) / w_bits (linger 3.x) = 4: the int8 initializer becomes an int4 weight."""
+    import lunaref
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(4)
+    for domain, ops, bits, xb in (("thinker", ("Conv1dInt", "ConvTranspose2dInt"), "parameter_bits", "data_bits"),
+                                  ("linger", ("QConv1d", "QConvTranspose2d"), "w_bits", "x_bits")):
+        for op, shape, wshape, extra in ((ops[0], [1, 3, 6], (4, 3, 3), {"kernel_shape": [3], "pads": [1, 1]}),
+                                         (ops[1], [1, 3, 3, 3], (3, 2, 3, 3), {"kernel_shape": [3, 3], "strides": [2, 2]})):
+            w = rng.integers(-8, 8, wshape).astype(np.int8)
+            tag = {"platform": "arcs"} if domain == "linger" else {}
+            nodes = [helper.make_node("Quant", ["x"], ["q"], domain=domain, name="q", data_bits=8, scale_x=16.0, **tag),
+                     helper.make_node(op, ["q", "w"], ["y"], domain=domain, name="n", scale_x=16.0, scale_w=4.0,
+                                      scale_o=8.0, o_bits=8, **{xb: 8, bits: 4}, **extra, **tag),
+                     helper.make_node("Dequant", ["y"], ["out"], domain=domain, name="d", scale_o=8.0)]
+
+            def model(weight, nodes=nodes, shape=shape, domain=domain):
+                graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+                                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
+                                          [numpy_helper.from_array(weight, "w")])
+                return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12),
+                                                               helper.make_opsetid(domain, 1)])
+            g = lunaref.load_onnx(model(w))
+            assert g.constants["w"].dtype.name == "int4"
+            x = rng.standard_normal(shape).astype(np.float32)
+            as8 = lunaref.run_onnx(model(w), [x], "arcs")[0]
+            assert as8.shape[1] == (4 if op in ("Conv1dInt", "QConv1d") else 2)
+            w.flat[0] = 8                         # a 4-bit weight outside [-8, 7]
+            with pytest.raises(errors.MalformedOnnx, match="4-bit"):
+                lunaref.load_onnx(model(w))

@@ -16,26 +16,38 @@ from .common import accumulator_coverpoints, require_rank
 from .registry import Coverpoint, OpDef, Signature
 
 
-def accumulate(x: Tensor, w: Tensor, b: Tensor):
-    require_rank("BatchNorm2dInt", x, 4, "X")
+def channel_affine(op: str, x: Tensor, w: Tensor, b: Tensor):
+    """The exact accumulator ``X · W[c] + B[c]`` with the channel on axis 1 (any rank >= 2)."""
     c = x.shape[1]
     if tuple(w.shape) != (c,) or tuple(b.shape) != (c,):
-        raise errors.ShapeMismatch(f"BatchNorm2dInt: weight {list(w.shape)} and bias {list(b.shape)} "
-                                   f"must both be [{c}]")
-    return as_int(x.data) * as_int(w.data).reshape(1, c, 1, 1) + as_int(b.data).reshape(1, c, 1, 1)
+        raise errors.ShapeMismatch(f"{op}: weight {list(w.shape)} and bias {list(b.shape)} must both be [{c}]")
+    view = (1, c) + (1,) * (len(x.shape) - 2)
+    return as_int(x.data) * as_int(w.data).reshape(view) + as_int(b.data).reshape(view)
+
+
+def accumulate(x: Tensor, w: Tensor, b: Tensor):
+    require_rank("BatchNorm2dInt", x, 4, "X")
+    return channel_affine("BatchNorm2dInt", x, w, b)
+
+
+def finish(acc, x: Tensor, w: Tensor, y) -> Tensor:
+    """Round (or scale up exactly) by ``e(X) + e(W) − e(Y)`` and saturate to Y's dtype."""
+    return Tensor.of(requantize(acc, x.exponent + w.exponent, y.exponent, y.dtype), y.dtype, y.exponent)
 
 
 def batchnorm2dint(inputs, outputs, attrs, profile):
     """Y = sat(rshift(X · W[c] + B[c], e(X) + e(W) − e(Y)))."""
     x, w, b = inputs
     (y,) = outputs
-    acc = accumulate(x, w, b)
-    return [Tensor.of(requantize(acc, x.exponent + w.exponent, y.exponent, y.dtype), y.dtype, y.exponent)]
-
+    return [finish(accumulate(x, w, b), x, w, y)]
 
 
 def _acc(c):
     return accumulate(*c.inputs)
+
+
+NEGATIVE_WEIGHT = Coverpoint("negative weight", "a channel's multiplier is negative",
+                             lambda c: bool((c.inputs[1].data < 0).any()))
 
 
 OP = OpDef(
@@ -47,8 +59,7 @@ OP = OpDef(
     signatures=(Signature(("int8", "int8", "int32"), ("int8",)),),
     coverpoints=(
         *accumulator_coverpoints(_acc),
-        Coverpoint("negative weight", "a channel's multiplier is negative",
-                   lambda c: bool((c.inputs[1].data < 0).any())),
+        NEGATIVE_WEIGHT,
     ),
     impl=batchnorm2dint,
 )

@@ -9,6 +9,9 @@ would be negative.  The arithmetic is Conv2dInt's with a height-1 input and kern
     s   = e(X) + e(W) − e(Y)
     Y   = act(sat(rshift(acc, s)))          s ≥ 0
     Y   = act(sat(acc · 2^−s))              s < 0
+
+int4 weights (arcs, venusA: ``luna_conv1d_i8i4o*`` / ``luna_depthwise1d_i8i4o*``, measured exact on the
+packed layout two per byte): the same on the unpacked values.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ def _check(inputs, outputs, attrs, profile):
     if b is not None and tuple(b.shape) != (w.shape[0],):
         raise errors.ShapeMismatch(f"Conv1dInt: bias shape {list(b.shape)} is not [{w.shape[0]}]")
     stride, pads, group, relu = attributes(attrs, w.shape, profile)
+    if w.dtype.name == "int4" and not profile.conv_int4_weights:
+        raise errors.UnsupportedOnPlatform(f"Conv1dInt: int4 weights on {profile.name}")
     if y.dtype.name not in profile.conv1d_out:
         raise errors.UnsupportedOnPlatform(f"Conv1dInt: no int8 -> {y.dtype.name} form on {profile.name}")
     return x, w, b, y, stride, pads, group, relu
@@ -108,8 +113,9 @@ def _misread_weight(w, read_group: int):
 
 def thinker_3_0_4(inputs, outputs, attrs, profile):
     """What thinker 3.0.4 computes: venusA's pads on the height axis and weights read grouped by 4
-    (E-CONV1D-1, group 1 with OC a multiple of 4: otherwise the primitive reads past the packed weights and
-    the spec's result is given); arcs/venusA int8 with a negative shift left unscaled (E-CONV1D-2)."""
+    (E-CONV1D-1, group 1 with OC a multiple of 4, int8 or int4 weights: otherwise the primitive reads past
+    the packed weights and the spec's result is given); arcs/venusA int8 with a negative shift left unscaled
+    (E-CONV1D-2)."""
     x, w, b, y, stride, pads, group, relu = _check(inputs, outputs, attrs, profile)
     thinker = compat.thinker_3_0_4(profile)
     shift = x.exponent + w.exponent - y.exponent
@@ -149,6 +155,10 @@ SIGNATURES = tuple(
     Signature(ins, (out,), platforms_with("conv1d_out", out))
     for out in ("int8", "int16", "int32")
     for ins in (("int8", "int8"), ("int8", "int8", "int32"))
+) + tuple(   # int4 weights: luna_conv1d_i8i4o{8,32} / luna_depthwise1d_i8i4o{8,32} (arcs, venusA)
+    Signature(ins, (out,), tuple(p for p in platforms_with("conv1d_out", out) if get_profile(p).conv_int4_weights))
+    for out in ("int8", "int32")
+    for ins in (("int8", "int4"), ("int8", "int4", "int32"))
 )
 
 OP = OpDef(
@@ -169,6 +179,8 @@ OP = OpDef(
         Coverpoint("stride > 1", "a stride above 1", lambda c: max(c.attrs.get("strides", (1,))) > 1),
         Coverpoint("asymmetric pads", "the begin and end pads differ",
                    lambda c: (lambda p: p[0] != p[1])(tuple(c.attrs.get("pads", (0, 0))))),
+        Coverpoint("int4 weights", "the weights are int4 (packed two per byte in a resource)",
+                   lambda c: c.inputs[1].dtype.name == "int4"),
     ),
     impl=conv1dint,
     compat={"thinker-3.0.4": thinker_3_0_4},

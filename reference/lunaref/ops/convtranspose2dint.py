@@ -9,6 +9,10 @@ rule 2 for the composition (``ops/convtranspose2dint.c``, ``*/deconv2dint.h``), 
     full[n, o, i·sh + kh·dh, j·sw + kw·dw] += X[n, c, i, j] · W[c, o − g·OCg, kh, kw]    (c in group g)
     acc = full[n, o, pt + y, pl + x] + B[o]
     Y   = act(sat(rshift(acc, e(X) + e(W) − e(Y))))     (exact left scale when the shift is negative)
+
+int4 weights (every platform: ``luna_deconv2d_i8i4o8`` on arcs and venusA, ``luna_deconv_intx_int8(…, 4)`` on
+venus, measured exact on the packed layout two per byte): the same on the unpacked values.  tpacker 3.0.4
+stores them one per byte (errata E-DECONV-2); lunaref's packer stores them as the primitives read them.
 """
 
 from __future__ import annotations
@@ -99,7 +103,8 @@ def _acc(c):
 
 
 _ALL = ("venus", "venusA", "arcs")
-SIGNATURES = (Signature(("int8", "int8"), ("int8",), _ALL), Signature(("int8", "int8", "int32"), ("int8",), _ALL))
+SIGNATURES = tuple(Signature(ins, ("int8",), _ALL)     # int8 or int4 weights, on every platform
+                   for ins in (("int8", "int8"), ("int8", "int8", "int32"), ("int8", "int4"), ("int8", "int4", "int32")))
 
 OP = OpDef(
     name="ConvTranspose2dInt",
@@ -119,6 +124,8 @@ OP = OpDef(
                    lambda c: (lambda p: p[0] != p[2] or p[1] != p[3])(tuple(c.attrs.get("pads", (0, 0, 0, 0))))),
         Coverpoint("cropped", "pads remove output positions (a pad above 0)",
                    lambda c: max(c.attrs.get("pads", (0, 0, 0, 0))) > 0),
+        Coverpoint("int4 weights", "the weights are int4 (packed two per byte in a resource)",
+                   lambda c: c.inputs[1].dtype.name == "int4"),
     ),
     impl=convtranspose2dint,
 )

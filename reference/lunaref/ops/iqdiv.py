@@ -6,6 +6,9 @@ three exponents) and arcs (``div_i32i32o32`` with that shift); int32 only, like 
 Source, scalar divisor: rule 3 — linger 1.x ``iqDiv`` / ``iqDivScalar`` (float quotient, then
 ``floor(v · 2^e(Y) + 0.5)``, saturated), stated exactly in integers; thinker's composition (a shift by
 ``⌊log2 q⌋``) is unsound (errata E-IQDIV-1).
+Capabilities, scalar divisor: the widths of the platform's ``luna_scale`` (``vector_types``) — int16 on
+venus (thinker dispatches ``scale_q15_int16``) and venusA (whose executor dispatches int16 to an int32 form,
+E-IQDIV-1), none on arcs.
 
     s = e(Y) − e(X1) + e(X2)
     scalar q:  Y = sat( divide_round(X1 · 2^s, q) )          (X1 / (q · 2^−s) when s < 0)
@@ -21,6 +24,7 @@ import numpy as np
 from .. import compat, errors, luna
 from ..numerics import as_int, divide_round, rescale, saturate, scale_pow2
 from ..tensor import Tensor
+from .common import platforms_with
 from .registry import Coverpoint, OpDef, Signature
 
 
@@ -145,7 +149,9 @@ OP = OpDef(
     spec_section="ops/iqdiv.md",
     since="1.0.0",
     aliases={"linger1": ("iqDiv",)},
-    signatures=(Signature(("int8", "int8"), ("int8",)), Signature(("int32", "int32"), ("int32",))),
+    signatures=(Signature(("int8", "int8"), ("int8",)),
+                Signature(("int16", "int16"), ("int16",), platforms_with("vector_types", ("int16", "int16"))),
+                Signature(("int32", "int32"), ("int32",))),
     coverpoints=(
         Coverpoint("scalar divisor", "X2 is a scalar (rank 0)", lambda c: len(c.inputs[1].shape) == 0),
         Coverpoint("tensor divisor", "X2 has X1's shape (LUNA divide)", lambda c: len(c.inputs[1].shape) > 0),

@@ -4,6 +4,8 @@ Source: rule 2 for the intended composition (``*/iqsum.h``: one ``luna_vector_su
 shift ``e(X) − e(Y)``: an exact wide sum, one rounding, saturation; the row pointers thinker 3.0.4 never
 advances are errata E-IQSUM-1); rule 3 (linger 1.x ``iqSum``: the exact sum quantized at ``e(Y)``) where
 the output has more fraction bits than the input, which thinker leaves to an unsigned shift.
+Capabilities: venus's and arcs's kernels are int8 only (``vector_sum_q7_int32`` / ``vector_sum_i8o32``
+into a workspace, then an int8 ``scale``, whatever the dtypes); venusA's dispatches every width.
 
     s = e(X) − e(Y)
     Y[..., 0] = sat( rescale( Σ_k X[..., k], s ) )
@@ -59,7 +61,7 @@ OP = OpDef(
     signatures=(
         Signature(("int8",), ("int8",)),
         Signature(("int16",), ("int16",), ("venusA",)),
-        Signature(("int32",), ("int32",), ("venusA", "arcs")),
+        Signature(("int32",), ("int32",), ("venusA",)),
     ),
     coverpoints=rounding_coverpoints(lambda c: _sums(c.inputs[0]), _shift, lambda c: c.outputs[0].dtype) + (
         Coverpoint("scaled up", "e(X) < e(Y): the sum is scaled up exactly", lambda c: _shift(c) < 0),
