@@ -158,3 +158,273 @@ def bmm_model(x, y, shift, bits):
     """spec/ops/bmmint.md: x [M][K] · y [K][N] (one batch item), rounded by shift into bits."""
     return [[sat(rshift(sum(x[m][k] * y[k][n] for k in range(len(y))), shift), bits) for n in range(len(y[0]))]
             for m in range(len(x))]
+
+
+# ---------------------------------------------------------------------------------------------
+# layer norm (spec/nonlinear.md §3, spec/ops/layernormint.md)
+# ---------------------------------------------------------------------------------------------
+
+def rsq_model(t: int) -> int:
+    """The largest r ≤ 32767 with r² · t ≤ 2^38 (= min(32767, ⌊2^19/√t⌋)), by bisection."""
+    lo, hi = 0, 32767
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if mid * mid * t <= 2 ** 38:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def layernorm_rsqrt_model(num: int, d: int, q: int = 15, top: int = 30) -> int:
+    """One element of the rsqrt primitive, from the MSB-group search as written (groups top .. 1)."""
+    q1, t = 0, 256
+    for g in range(top, 0, -1):
+        if d & (3 << (2 * g - 2)):
+            q1 = g
+            t = d >> (2 * g - 10) if 2 * g >= 10 else d << (10 - 2 * g)
+            break
+    s = q1 + 14 - q
+    return sat(rshift(num * rsq_model(t), s) if s > 0 else num * rsq_model(t), 32)
+
+
+def layernorm_qeps_model(e_x: int, n: int) -> int:
+    """⌊fl32(fl32(fl32(fl32(1e-5)·2^(2e))·N)·N) + ½⌋ with each step rounded to float32."""
+    v = f32(f32(f32(1e-5) * 2.0 ** (2 * e_x)) * n)
+    return math.floor(f32(f32(v * n) + 0.5))
+
+
+def layernorm_model(rows, gamma, beta, e_x, e_g, e_y, bits=8):
+    """spec/ops/layernormint.md per row of Python ints: Q15 normalisation, sat32(y·γ + β), rounding shift."""
+    out = []
+    for row in rows:
+        n = len(row)
+        s1, s2 = sum(row), sum(v * v for v in row)
+        d = n * s2 - s1 * s1 + layernorm_qeps_model(e_x, n)
+        ys = [layernorm_rsqrt_model(n * v - s1, d) for v in row]
+        out.append([sat(rshift(sat(y * g + b, 32), 15 + e_g - e_y), bits) for y, g, b in zip(ys, gamma, beta)])
+    return out
+
+
+# --- softmax (spec/nonlinear.md §2): linger 3.0.9's three kernels, transcribed statement by statement ---
+
+SOFTMAX_P23 = (57364, 446161, 2008107, 5813551, 8388575)
+
+
+def _sat32(v: int) -> int:
+    return max(min(v, (1 << 31) - 1), -(1 << 31))
+
+
+def _rasym(x: int, n: int) -> int:
+    """linger's integer ``shift_rasym``: ``x >> (n−1)``, then ``(x & 1) + (x >> 1)`` (round half up)."""
+    x >>= n - 1
+    return (x & 1) + (x >> 1)
+
+
+def softmax_row_model(row: list[int], platform: str) -> list[int]:
+    """One row, Q25 → Q15, as ``venus_qsoftmax_cpu`` (doubles where it uses them), ``arcs_qsoftmax_cpu`` or
+    ``venusa_qsoftmax_cpu`` compute it."""
+    m = max(row)
+    if platform == "venusA" and m == -(1 << 31):
+        m += 1
+    es = []
+    for xi in row:
+        d = _sat32(xi - m)
+        if platform == "venus":
+            x = _sat32(math.floor(float(d * 774541002) * 2.0 ** -31 + 0.5))
+        else:
+            x = _rasym(d * 774541002, 31)
+        e = (x >> 23) + 1
+        f = (x & 0x7FFFFF) - 0x800000
+        y = SOFTMAX_P23[0]
+        for j in range(1, 5):
+            if platform == "venusA":
+                t = ((y * f) << 7) + (SOFTMAX_P23[j] << 30)
+                y = _rasym(t, 30) if j < 4 else (0 if 30 - e > 63 else _rasym(t, 30 - e))
+            elif platform == "venus":
+                y = math.floor(float(y * f) * 2.0 ** -23 + 0.5) + SOFTMAX_P23[j]
+            else:
+                y = _rasym(y * f, 23) + SOFTMAX_P23[j]
+        if platform == "venus":
+            y = int(y * 2.0 ** e)
+        elif platform == "arcs":
+            y = 0 if e <= -63 else _sat32(y << e if e > 0 else y >> -e)
+        es.append(y)
+    if platform == "venus":
+        s = 0
+        for v in es:
+            s = _sat32(s + v)
+        n = 31 - s.bit_length() - 8          # nsaz(s) − 8
+        xn = _sat32(s >> -n if n < 0 else s << n)
+        n += 1
+        r = 0xBB5000 - xn
+        for _ in range(2):
+            t = 0x400000 - math.floor(float(xn * r) * 2.0 ** -23 + 0.5)
+            t += t
+            r = r + math.floor(float(r * t) * 2.0 ** -23 + 0.5)
+        r = _sat32(r >> -n if n < 0 else r << n)
+        return [_sat32(math.floor(float(r * v) * 2.0 ** -31 + 0.5)) for v in es]
+    b = _sat32(sum(es))
+    a, c = 0x800000, 0
+    for _ in range(30):
+        if a >= b:
+            c, a = 2 * (c + 1), 2 * (a - b)
+        else:
+            c, a = 2 * c, 2 * a
+    return [_rasym(c * v, 38) for v in es]
+
+
+# --- GRUInt (spec/ops/gruint.md): linger 3.0.9 qgru.py, one function per platform, scalar Python ints ---------
+
+def _gru_req(v: int, a: int, b: int) -> int:
+    return v << (b - a) if b >= a else math.floor(Fraction(v, 2 ** (a - b)) + Fraction(1, 2))
+
+
+def _gru_mul(x: int, y: int, a: int, b: int) -> int:
+    p = x * y
+    return _gru_req(p if b >= a else int(float(p)), a, b)      # linger: int64 product, then float64
+
+
+def _gru_matvec(w, v, b):
+    return [sum(wi * vi for wi, vi in zip(row, v)) + (b[k] if b is not None else 0) for k, row in enumerate(w)]
+
+
+def gru_cell_model(x, h, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, platform, sig, tanh, h_bits=8):
+    """One step for one sequence, as linger's ``_forward_venus_exact`` / ``_forward_venusa_exact`` /
+    ``_forward_arcs_mars_exact``; ``sig`` and ``tanh`` are the platform's LUNA functions on one int."""
+    n_h = len(h)
+    q_ib, q_hb = e_x + e_iw, e_h + e_hw
+    s32 = _sat32
+    if platform == "venus":
+        gi = [s32(_gru_req(v, q_ib, 11)) for v in _gru_matvec(w_ih, x, b_ih)]
+        gh = [s32(_gru_req(v, q_hb, 11)) for v in _gru_matvec(w_hh, h, b_hh)]
+        out = []
+        for j in range(n_h):
+            r = sig(s32(gi[j] + gh[j]))
+            z = sig(s32(gi[n_h + j] + gh[n_h + j]))
+            rn = _gru_mul(r, gh[2 * n_h + j], 26, 11)
+            nq = _gru_req(tanh(s32(gi[2 * n_h + j] + rn)), 15, e_h)
+            u = _gru_mul(z, sat(nq - h[j], 16), 15 + e_h, e_h)
+            out.append(sat(h[j] + u, h_bits))
+        return out
+    if platform == "venusA":
+        m = max(q_ib, q_hb)
+        gi = [s32(_gru_req(v, q_ib, m)) for v in _gru_matvec(w_ih, x, b_ih)]
+        gh = [s32(_gru_req(v, q_hb, m)) for v in _gru_matvec(w_hh, h, b_hh)]
+        out = []
+        for j in range(n_h):
+            r = sig(s32(_gru_req(gi[j] + gh[j], m, 27)))
+            z = sig(s32(_gru_req(gi[n_h + j] + gh[n_h + j], m, 27)))
+            rn = _gru_mul(r, gh[2 * n_h + j], 31 + m, m)
+            nq = _gru_req(tanh(s32(_gru_req(gi[2 * n_h + j] + rn, m, 27))), 31, e_h)
+            u = _gru_mul(z, h[j] - nq, 31 + e_h, e_h)
+            out.append(sat(nq + u, h_bits))
+        return out
+    # arcs
+    gi = [s32(_gru_req(v, q_ib, 27)) for v in _gru_matvec(w_ih, x, b_ih)]
+    gh_rz = [s32(_gru_req(v, q_hb, 27)) for v in _gru_matvec(w_hh[:2 * n_h], h, None if b_hh is None else b_hh[:2 * n_h])]
+    r = [sig(s32(gi[j] + gh_rz[j])) for j in range(n_h)]
+    z = [sig(s32(gi[n_h + j] + gh_rz[n_h + j])) for j in range(n_h)]
+    rh = [_gru_mul(r[j], h[j], 31 + e_h, e_h) for j in range(n_h)]
+    gh_n = [s32(_gru_req(v, q_hb, 27)) for v in
+            _gru_matvec(w_hh[2 * n_h:], rh, None if b_hh is None else b_hh[2 * n_h:])]
+    out = []
+    for j in range(n_h):
+        nq = _gru_req(tanh(s32(gi[2 * n_h + j] + gh_n[j])), 31, e_h)
+        u = _gru_mul(z[j], h[j] - nq, 31 + e_h, e_h)
+        out.append(sat(nq + u, h_bits))
+    return out
+
+
+def gru_model(xs, h0, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, e_y, platform, sig, tanh,
+              reverse=False, length=None, y_bits=8):
+    """One sequence ``xs`` (a list of T input vectors): the outputs (T vectors at e_y) and the last hidden state.
+    With ``length`` only the steps t < length run; the other outputs are 0."""
+    t_len = len(xs)
+    length = t_len if length is None else length
+    h, ys = list(h0), [None] * t_len
+    for t in (range(t_len - 1, -1, -1) if reverse else range(t_len)):
+        if t >= length:
+            ys[t] = [0] * len(h)
+            continue
+        h = gru_cell_model(xs[t], h, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, platform, sig, tanh)
+        ys[t] = [sat(_gru_req(v, e_h, e_y), y_bits) for v in h]
+    return ys, h
+
+
+# ---------------------------------------------------------------------------------------------
+# GELU / SiLU (spec/nonlinear.md §4, ops/geluint.md): linger 3.0.9's segment loop, in Python ints
+# ---------------------------------------------------------------------------------------------
+
+def piecewise_model(x: int, bands, slopes_pos, slopes_neg, biases, q: int = 27) -> int:
+    """One element as linger's ``venusa_gelu_i32`` loops over the segments (``absx ≤ band[i+1]`` after
+    ``band[i]``, the −2^31 special case, ``_shift_floor_x05``), with the output at ``q`` fraction bits and
+    saturated to 32 / 16 / 8 bits for q = 27 / 11 / 3."""
+    absx = (1 << 31) - 1 if x == -(1 << 31) else abs(x)
+    out = 0
+    for i in range(16):
+        inside = absx <= bands[i + 1] if i == 0 else bands[i] < absx <= bands[i + 1]
+        if inside:
+            slope = slopes_pos[i] if x >= 0 else slopes_neg[i]
+            v = x * slope + (biases[i] << 30)
+            s = 54 - q
+            v >>= s - 1
+            out = (v & 1) + (v >> 1)
+    return sat(out, {27: 32, 11: 16, 3: 8}[q])
+
+
+def piecewise_op_model(x: int, e_x: int, e_y: int, out_bits: int, table) -> int:
+    """GeluInt / SiluInt: X to Q27 (exact shift or half-up rounding, then saturation), the function, Q27 to
+    e(Y) (half up or exact left shift), saturated."""
+    d = 27 - e_x
+    x27 = sat(x << d if d >= 0 else rshift(x, -d), 32)
+    y27 = piecewise_model(x27, table.bands, table.slopes_pos, table.slopes_neg, table.biases)
+    s = 27 - e_y
+    return sat(rshift(y27, s) if s >= 0 else y27 << -s, out_bits)
+
+
+# ---------------------------------------------------------------------------------------------
+# LSTMInt (ops/lstmint.md): linger 3.0.9's QLSTMCell step by step, one element at a time, in Python ints
+# ---------------------------------------------------------------------------------------------
+
+def lstm_cell_model(x, h, c, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, platform, sig, tanh):
+    """One step for one sequence, as linger's ``_forward_venus_exact`` (venus) / ``_forward_exact_runtime``
+    (arcs, venusA); ``sig`` / ``tanh`` are the platform's functions on one int (Q11 → Q15 on venus, Q27 → Q31
+    elsewhere).  The gate accumulators are saturated to int32 (the LUNA matrix product)."""
+    n_h = len(h)
+    q = 11 if platform == "venus" else 27
+    act_in = 16 if platform == "venus" else 32
+    gi = [_sat32(_gru_req(_sat32(v), e_x + e_iw, q)) for v in _gru_matvec(w_ih, x, b_ih)]
+    gh = [_sat32(_gru_req(_sat32(v), e_h + e_hw, q)) for v in _gru_matvec(w_hh, h, b_hh)]
+    g = [sat(a + b, act_in) for a, b in zip(gi, gh)]
+    to15 = (lambda v: v) if platform == "venus" else (lambda v: _gru_req(v, 31, 15))
+    h_new, c_new = [], []
+    for j in range(n_h):
+        i_, f_ = to15(sig(g[j])), to15(sig(g[n_h + j]))
+        g_, o_ = to15(tanh(g[2 * n_h + j])), to15(sig(g[3 * n_h + j]))
+        if platform == "venus":
+            p = f_ * c[j] + i_ * g_
+            c_j = _sat32(_gru_req(p, 30, 15))
+            u = _sat32(_gru_req(p, 30, 11))
+        else:
+            u = _sat32(_gru_req(_sat32(c[j] * f_) + _sat32(i_ * g_), 30, 27))
+            c_j = _gru_req(u, 27, 15)
+        t = to15(tanh(sat(u, act_in)))
+        h_new.append(sat(_gru_req(o_ * t, 30, e_h), 8))
+        c_new.append(c_j)
+    return h_new, c_new
+
+
+def lstm_model(xs, h0, c0, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, e_y, platform, sig, tanh,
+               reverse=False, length=None):
+    """One sequence ``xs`` (T input vectors): the outputs (T vectors at e_y), the last hidden and cell states."""
+    t_len = len(xs)
+    length = t_len if length is None else length
+    h, c, ys = list(h0), list(c0), [None] * t_len
+    for t in (range(t_len - 1, -1, -1) if reverse else range(t_len)):
+        if t >= length:
+            ys[t] = [0] * len(h)
+            continue
+        h, c = lstm_cell_model(xs[t], h, c, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, platform, sig, tanh)
+        ys[t] = [sat(_gru_req(v, e_h, e_y), 8) for v in h]
+    return ys, h, c

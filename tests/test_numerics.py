@@ -282,6 +282,20 @@ def test_round_to_float32_ties_and_wide_values():
     assert int(numerics.round_to_float32(np.array([big], dtype=object))[0]) == (1 << 70) + (1 << 47)
 
 
+@given(st.lists(st.integers(-(1 << 63) + 1, (1 << 63) - 1) | st.integers(-(1 << 55), 1 << 55), min_size=1,
+                max_size=12))
+def test_round_to_float64_is_cs_double_conversion(values):
+    """numerics.md §4.1: each integer to the nearest float64 (ties to even) — Python's int → float is that
+    rounding (IEEE round-to-nearest-even)."""
+    got = numerics.round_to_float64(np.array(values, dtype=object))
+    assert [int(g) for g in got] == [int(float(v)) for v in values]
+
+
+def test_round_to_float64_ties():
+    t = (1 << 53) + 1                        # halfway between two doubles: to even
+    assert numerics.round_to_float64(np.array([t, t + 2, -t, -(t + 2)])).tolist() == [t - 1, t + 3, -(t - 1), -(t + 3)]
+
+
 @given(st.lists(st.integers(-(1 << 70), 1 << 70), min_size=1, max_size=8), st.sampled_from([4, 8, 16, 32, 64]))
 def test_wrap_is_twos_complement(values, bits):
     got = numerics.wrap(np.array(values, dtype=object), bits)

@@ -11,6 +11,7 @@ from lunaref import errors
 from lunaref.graph import Graph, Node, ValueInfo
 from lunaref.ops import REGISTRY
 from lunaref.resource.executor import run_resource
+from lunaref.resource.layout import EXECUTOR_OPS
 from lunaref.resource.packer import pack
 from lunaref.tensor import TensorSpec
 from lunaref.vectors.case import case_dirs, read_case
@@ -20,7 +21,7 @@ from support import ROOT
 #: Inputs that are constants of the op in a real model (weights and biases; Resize's roi, scales, sizes),
 #: besides the signature's unscaled inputs (shapes, indices, pads).
 CONSTANT_INPUTS = {"Conv2dInt": (1, 2), "LinearInt": (1, 2), "BatchNorm2dInt": (1, 2), "Resize": (1, 2, 3),
-                   "Conv1dInt": (1, 2), "ConvTranspose2dInt": (1, 2)}
+                   "Conv1dInt": (1, 2), "ConvTranspose2dInt": (1, 2), "LayerNormInt": (1, 2)}
 
 
 def one_operator_graph(case) -> tuple[Graph, list[np.ndarray]]:
@@ -48,7 +49,14 @@ CASES = [d for d in case_dirs(ROOT / "vectors" / "v1") if d.parts[-3] == "op"]
 def _not_packable(case, graph):
     """What ``lunaref pack`` refuses, with its error: an exponent of −1 (E-FORMAT-1), a grouped
     convolution with group = output channels that is not depthwise (tpacker's op_divide leaves it and no
-    weight layout exists, formats/packing.md), a Shape with start/end (thinker's Shape has no attributes)."""
+    weight layout exists, formats/packing.md), a Shape with start/end (thinker's Shape has no attributes),
+    an op thinker's executor lacks (BatchNorm1dInt), which pack checks first."""
+    if case.op not in EXECUTOR_OPS:   # e.g. BatchNorm1dInt (spec/ops/batchnorm1dint.md)
+        return errors.UnsupportedOp, "no such operator"
+    if case.op == "LSTMInt" and case.inputs[0].shape[0 if case.attrs.get("layout", 0) else 1] != 1:
+        return errors.UnsupportedAttribute, "single sequence"
+    if case.op == "GRUInt":           # thinker's GRUInt is unsound everywhere (E-GRU-1, E-GRU-4): not packed yet
+        return errors.UnsupportedOp, "GRUInt cannot be packed"
     if any(s.exponent == -1 for s in graph.specs.values()):
         return errors.ExponentOutOfRange, "E-FORMAT-1"
     group = int(case.attrs.get("group", 1))
@@ -62,7 +70,7 @@ def _not_packable(case, graph):
 
 @pytest.mark.parametrize("op", sorted(op.name for op in REGISTRY))
 def test_every_valid_case_of_an_op_runs_from_model_bin(op):
-    ran = 0
+    ran = refused = 0
     for d in (d for d in CASES if d.parts[-2] == op):
         case = read_case(d)
         if case.expect["outcome"] != "valid":
@@ -73,9 +81,13 @@ def test_every_valid_case_of_an_op_runs_from_model_bin(op):
             error, words = refusal
             with pytest.raises(error, match=words):
                 pack(graph, case.platform, keep_quant=True)
+            refused += 1
             continue
         outputs = run_resource(pack(graph, case.platform, keep_quant=True).data, feeds, case.platform)
         for k, (got, want) in enumerate(zip(outputs, case.outputs)):
             assert got.dtype == want.data.dtype and np.array_equal(got, want.data), f"{case.id} output {k}"
         ran += 1
-    assert ran > 0
+    if op in EXECUTOR_OPS and op != "GRUInt":
+        assert ran > 0
+    else:   # thinker 3.0.4 has no such operator, or lunaref cannot pack it yet (GRUInt): every case is refused
+        assert ran == 0 and refused > 0

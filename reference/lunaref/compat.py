@@ -59,7 +59,7 @@ class Thinker304:
 
     #: E-CONV1D-1: Conv1dInt puts the pads in the height fields of the LUNA conv struct and its
     #: ``luna_conv1d`` reads output channels grouped by this many, where tpacker packs them by 2 (venusA: 4;
-    #: elsewhere 2, i.e. no mismatch).
+    #: elsewhere 2, i.e. no mismatch) — int8 and int4 weights alike (measured).
     conv1d_pads_in_height: bool = False
     conv1d_weight_read_group: int = 2
     #: E-CONV1D-2: an int8 Conv1dInt with ``e(X) + e(W) < e(Y)`` clamps the shift to 0 and never scales up
@@ -78,6 +78,30 @@ class Thinker304:
     #: E-LINEAR-2: LinearInt with int4 weights widens the input to int32, transposes it in place and the int4
     #: product reads those bytes as int8 (venusA).
     linear_int4_reads_widened_input: bool = False
+    #: E-LAYERNORM-1: LayerNormInt normalises to Q10 and adds β as if at ``10 + e(γ)`` (arcs, venusA; the venus
+    #: kernel reads γ as int16 and is not modelled, E-LAYERNORM-4).
+    layernorm_q10: bool = False
+
+    #: E-SOFTMAX-1: how SoftmaxInt reads its axis before flattening every axis from it on into one row:
+    #: "normalised" (venusA: a negative axis + rank), "negative_only" (arcs: a non-negative axis becomes 1),
+    #: "minus_one_only" (venus: −1 is the last axis, other negative values index before ``dims_``).
+    softmax_axis: str = "normalised"
+    #: E-SOFTMAX-3: an int32 SoftmaxInt output is written in Q15 whatever its exponent (arcs).
+    softmax_int32_output_raw: bool = False
+    #: E-GRU-1: GRUInt feeds Q11 gate sums to the Q27 sigmoid/tanh (Q7 gates, linger 1.x's cell; arcs, venusA).
+    gru_q11_into_q27: bool = False
+    #: E-GRU-1: the r and z gate sums include W_hh·h + b_hh (arcs); venusA uses W_ih·x + b_ih alone.
+    gru_rz_adds_hidden: bool = True
+
+    #: E-SIGMOID-1: iqSigmoid widens X through ``luna_scale_i16i16o32``, whose factor ``2^(27 − e(X))`` is an
+    #: int16 of this many bits (venusA: −32768 at e(X) = 12, 0 below); None: the factor is exact.
+    sigmoid_factor_bits: int | None = None
+    #: E-SIGMOID-2: iqSigmoid / iqTanh leave X unscaled below e(X) = 11 and write the primitive's Q7 / Q15 result
+    #: whatever e(Y) (venus).
+    activation_venus_exponents: bool = False
+    #: E-TANH-1: iqTanh reads X as int32 (tpacker makes it int16) and rescales it in place by ``e(X) − 27`` as an
+    #: unsigned shift: every word becomes 0 or −1 below e(X) = 27 (arcs, venusA).
+    tanh_reads_int32: bool = False
 
 
 THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
@@ -86,14 +110,17 @@ THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
                iqcat_wide_path="copy", iqpad_modes_swapped=True,
                split_block_offset_unscaled=False, slice_venus_offsets=True,
                conv1d_int8_negative_shift_unscaled=False, conv_int16_as_written=True,
-               linear_int16_bias_saturates=True),
+               linear_int16_bias_saturates=True, softmax_axis="minus_one_only",
+               activation_venus_exponents=True),
     Thinker304("venusA", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
                iqdiv_tensor_ignores_exponents=True, iqcat_wide_path="scale16", iqcat_downscale_undefined=True,
                conv1d_pads_in_height=True, conv1d_weight_read_group=4,
                linear_transposes_in_place=True, linear_int4_reads_widened_input=True,
-               linear_refuses_int8_left_scale=True, linear_refuses_int16_output=True),
+               linear_refuses_int8_left_scale=True, linear_refuses_int16_output=True, layernorm_q10=True,
+               sigmoid_factor_bits=16, tanh_reads_int32=True, gru_q11_into_q27=True, gru_rz_adds_hidden=False),
     Thinker304("arcs", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
-               iqcat_wide_path="cpu", linear_refuses_int8_left_scale=True),
+               iqcat_wide_path="cpu", linear_refuses_int8_left_scale=True, softmax_axis="negative_only",
+               softmax_int32_output_raw=True, layernorm_q10=True, tanh_reads_int32=True, gru_q11_into_q27=True),
 )}
 
 

@@ -23,7 +23,8 @@ from . import errors
 __all__ = [
     "DType", "DTYPES", "INT4", "INT8", "INT16", "INT32", "INT64", "FLOAT32", "dtype",
     "Rounding", "LINGER_ROUND_MODES", "rounding",
-    "as_int", "shift_round", "divide_round", "rounding_shift", "saturate", "wrap", "round_to_float32", "scale_pow2",
+    "as_int", "shift_round", "divide_round", "rounding_shift", "saturate", "wrap", "round_to_significant_bits",
+    "round_to_float32", "round_to_float64", "scale_pow2",
     "rescale", "requantize",
     "quantize", "dequantize", "check_exponent", "exponent_of_scale", "pack_int4", "unpack_int4",
 ]
@@ -271,20 +272,33 @@ def wrap(v: Any, bits: int) -> np.ndarray:
     return _to_int64_if_fits((v.astype(object) + (m >> 1)) % m - (m >> 1))
 
 
-def round_to_float32(v: Any) -> np.ndarray:
-    """Each integer rounded to the nearest float32 value — 24 significant bits, ties to even — as an
-    integer: C's ``(float)v``, computed exactly in integers (numerics.md §4.1).  A value with ``b``
-    significant bits beyond 24 is ``shift_round(v, b − 24, half_even) · 2^(b − 24)``."""
+def round_to_significant_bits(v: Any, bits: int) -> np.ndarray:
+    """Each integer rounded to ``bits`` significant bits, ties to even, as an integer: a value with ``b``
+    significant bits beyond ``bits`` is ``shift_round(v, b − bits, half_even) · 2^(b − bits)``
+    (numerics.md §4.1).  :func:`round_to_float32` and :func:`round_to_float64` are C's ``(float)v`` and
+    ``(double)v``, computed exactly in integers."""
     v = as_int(v)
     a = np.abs(v)
     top = int(a.max()).bit_length() if a.size else 0
-    bits = sum(((a >> k) > 0).astype(np.int64) for k in range(top)) if top else np.zeros(v.shape, np.int64)
-    drop = np.maximum(np.asarray(bits, dtype=np.int64) - 24, 0)
+    if top <= bits:
+        return v
+    length = sum(((a >> k) > 0).astype(np.int64) for k in range(top))    # bit length of each value
+    drop = np.maximum(np.asarray(length, dtype=np.int64) - bits, 0)
     out = v.astype(object) if (v.dtype == object or top >= 62) else v.copy()
     for s in (int(s) for s in np.unique(drop) if s > 0):   # a few distinct exponents
         at = drop == s
         out[at] = scale_pow2(shift_round(v[at], s, Rounding.HALF_EVEN), s)
     return _to_int64_if_fits(out) if out.dtype == object else out
+
+
+def round_to_float32(v: Any) -> np.ndarray:
+    """C's ``(float)v`` of integers as integers: 24 significant bits, ties to even (numerics.md §4.1)."""
+    return round_to_significant_bits(v, 24)
+
+
+def round_to_float64(v: Any) -> np.ndarray:
+    """C's ``(double)v`` of integers as integers: 53 significant bits, ties to even (numerics.md §4.1)."""
+    return round_to_significant_bits(v, 53)
 
 
 def scale_pow2(v: Any, k: int) -> np.ndarray:

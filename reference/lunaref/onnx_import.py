@@ -22,7 +22,7 @@ import numpy as np
 
 from . import errors
 from .graph import Graph, Node, ValueInfo
-from .numerics import dtype as get_dtype, exponent_of_scale
+from .numerics import as_int, dtype as get_dtype, exponent_of_scale
 from .ops import DIALECTS, REGISTRY
 from .platforms import profile as get_profile
 from .tensor import Tensor, TensorSpec
@@ -391,13 +391,16 @@ def _linear(im: _Importer, node) -> None:
     im.add(node, "LinearInt", [x, w] + ([b] if b else []), {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
 
 
-def _batchnorm(im: _Importer, node) -> None:
-    a = im.attrs(node, _MAC_ATTRS)
-    # linger 1.x appends running_mean and running_var (float, unused by the integer op)
-    x, w, b, *_stats = im.inputs(node, 3, 5)
-    _weights(im, node, a, x, w, b)
-    to = im.bits(a, ("o_bits",), node)
-    im.add(node, "BatchNorm2dInt", [x, w, b], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+def _batchnorm(op: str):
+    """BatchNorm2dInt / BatchNorm1dInt (linger 1.x names, linger 3.x QBatchNorm2d / QBatchNorm1d)."""
+    def handler(im: _Importer, node) -> None:
+        a = im.attrs(node, _MAC_ATTRS)
+        # linger 1.x appends running_mean and running_var (float, unused by the integer op)
+        x, w, b, *_stats = im.inputs(node, 3, 5)
+        _weights(im, node, a, x, w, b)
+        to = im.bits(a, ("o_bits",), node)
+        im.add(node, op, [x, w, b], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    return handler
 
 
 def _add(im: _Importer, node) -> None:
@@ -774,6 +777,237 @@ def _cat(im: _Importer, node) -> None:
 
 
 
+def _softmax(im: _Importer, node) -> None:
+    """linger 1.x ``thinker::SoftmaxInt`` (``dim``, ``scale_x``, ``scale_o``, ``data_bits``, ``o_bits``) and
+    linger 3.x ``linger::QSoftmax`` (``axis``, ``scale_x``, ``scale_o``, ``x_bits``, ``o_bits``): the axis is
+    recorded as ``axis`` whichever name carried it."""
+    a = im.attrs(node, {"axis", "dim", "scale_x", "scale_o", "data_bits", "x_bits", "o_bits"})
+    (x,) = im.inputs(node, 1, 1)
+    im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+    to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+    axis = int(a.get("axis", a.get("dim", -1)))
+    im.add(node, "SoftmaxInt", [x], {"axis": axis}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+
+
+def _layernorm(im: _Importer, node) -> None:
+    """linger 3.x ``linger::QLayerNorm`` (tpacker's name ``QLayerNorm2d`` too): ``scale_y_normal`` must be
+    2^15 and the bias is at ``15 + e(w)``.  linger 1.x ``thinker::LayerNormInt``: the bias is at
+    ``10 + e(w)`` (linger 1.1.1's Q10 intermediate) and is moved exactly to the spec's ``15 + e(w)``."""
+    a = im.attrs(node, _MAC_ATTRS | {"scale_y_normal", "eps"})
+    x, w, b = im.inputs(node, 3, 3)
+    e_x = im.exp(a, "scale_x", node)
+    im.expect(x, e_x, node, "scale_x")
+    tx = im.bits(a, ("data_bits", "x_bits"), node)
+    if im.spec(x, node).dtype.name != tx:
+        raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): data bits say {tx} but input {x!r} "
+                                   f"is {im.spec(x, node).dtype}")
+    im.bits(a, ("parameter_bits", "w_bits"), node)
+    e_w = im.exp(a, "scale_w", node)
+    im.constant(w, e_w, node, "weight", ("int8",))
+    if im.dialect == "linger3":
+        e_n = im.exp(a, "scale_y_normal", node) if "scale_y_normal" in a else 15
+        if e_n != 15:
+            raise errors.UnsupportedAttribute(f"node {node.name!r}: scale_y_normal 2^{e_n} (LayerNormInt "
+                                              "normalises to 2^15)")
+        im.constant(b, 15 + e_w, node, "bias", ("int32",))
+    elif b not in im.constants:
+        im.constant(b, 10 + e_w, node, "bias", ("int32",))
+        q10 = im.constants[b]
+        moved = as_int(q10.data) * 32
+        if moved.size and int(np.abs(moved).max()) >= 1 << 31:
+            raise errors.UnsupportedAttribute(f"node {node.name!r}: bias {b!r} does not fit int32 at 2^(15+e(w))")
+        im.constants[b] = Tensor.of(moved, "int32", 15 + e_w, what=f"constant {b!r}")
+        im.specs[b] = TensorSpec(get_dtype("int32"), 15 + e_w)
+    to = im.bits(a, ("o_bits",), node)
+    im.add(node, "LayerNormInt", [x, w, b], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+
+
+_LSTM_ATTRS = {"batch_first", "go_forward", "has_cell", "has_hidden", "hidden_size", "input_size", "num_layers",
+               "dropout", "o_bits", "scale_c", "scale_h", "scale_hw", "scale_iw", "scale_o", "scale_x", "scale_i",
+               "w_bits", "x_bits", "data_bits", "parameter_bits"}
+
+
+def _lstm(im: _Importer, node) -> None:
+    """linger 3.x ``linger::QLSTM`` (inputs X, [H0, C0], W_ih, W_hh, [B_ih, B_hh]; ``scale_x``, ``scale_h``,
+    ``scale_c``, ``scale_iw``, ``scale_hw``, ``scale_o``, ``x_bits``, ``w_bits``, ``o_bits``, ``batch_first``,
+    ``go_forward``, ``has_hidden``, ``has_cell``, ``input_size``, ``hidden_size``, ``num_layers``) and linger 1.x
+    ``thinker::LSTMInt`` / ``LSTMInt_Is8_Is64`` / ``LSTMInt_Is8_Is64_If32_If32`` (inputs X, [seq_len], [H0, C0],
+    W_ih, W_hh, [B_ih, B_hh]; ``scale_i`` for the input, ``data_bits``, ``parameter_bits``, ``dropout``).  The
+    inputs between X and W_ih (the first int8 initializer) are seq_len (one), H0 and C0 (two) or all three.  A
+    float32 H0 / C0 (linger 1.x ``If32``) gets a Quant to int8 at e(h) / int32 at 15; absent biases are 0."""
+    a = im.attrs(node, _LSTM_ATTRS)
+    names = im.inputs(node, 3, 8)
+    x = names[0]
+    weights = [k for k, t in enumerate(names) if k > 0 and t in im.raw and im.raw[t].dtype == np.int8]
+    if len(weights) != 2 or weights[1] != weights[0] + 1 or len(names) - weights[1] - 1 not in (0, 2):
+        raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): expected X, [seq_len], [H0, C0], W_ih, "
+                                   "W_hh, [B_ih, B_hh] with int8 weight initializers")
+    middle = names[1:weights[0]]
+    seq = middle[0] if len(middle) in (1, 3) else None
+    state = middle[-2:] if len(middle) in (2, 3) else None
+    w_ih, w_hh = names[weights[0]], names[weights[1]]
+    biases = names[weights[1] + 1:]
+    if int(a.get("num_layers", 1)) != 1:
+        raise errors.UnsupportedAttribute(f"node {node.name!r}: num_layers {a['num_layers']} (LSTMInt is one layer)")
+    if float(a.get("dropout", 0) or 0) != 0:
+        raise errors.UnsupportedAttribute(f"node {node.name!r}: dropout {a['dropout']} (inference has none)")
+    if im.dialect == "linger3" and bool(int(a.get("has_hidden", 0))) != (state is not None):
+        raise errors.MalformedOnnx(f"node {node.name!r}: has_hidden = {a.get('has_hidden', 0)} but the inputs "
+                                   f"{'do not ' if state is None else ''}hold H0 and C0")
+    e_x = im.exp(a, "scale_x" if "scale_x" in a else "scale_i", node)
+    im.expect(x, e_x, node, "scale_x")
+    tx = im.bits(a, ("x_bits", "data_bits"), node)
+    if im.spec(x, node).dtype.name != tx:
+        raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): data bits say {tx} but input {x!r} "
+                                   f"is {im.spec(x, node).dtype}")
+    im.bits(a, ("w_bits", "parameter_bits"), node)
+    to = im.bits(a, ("o_bits",), node)
+    if "scale_o" not in a:
+        raise errors.UnsupportedAttribute(f"node {node.name!r}: no scale_o / o_bits (a float LSTM output is not "
+                                          "an integer op)")
+    e_h, e_iw, e_hw = im.exp(a, "scale_h", node), im.exp(a, "scale_iw", node), im.exp(a, "scale_hw", node)
+    if "scale_c" in a and im.exp(a, "scale_c", node) != 15:
+        raise errors.UnsupportedAttribute(f"node {node.name!r}: scale_c 2^{im.exp(a, 'scale_c', node)} (the cell "
+                                          "state is Q15)")
+    im.constant(w_ih, e_iw, node, "weight", ("int8",))
+    im.constant(w_hh, e_hw, node, "weight", ("int8",))
+    hidden = int(im.raw[w_hh].shape[-1]) if im.raw[w_hh].ndim == 2 else 0
+    if not biases:   # nn.LSTM(bias=False): zero biases, as the executor needs them
+        biases = [f"{node.name or node.output[0]}::{k}_zero_bias" for k in ("ih", "hh")]
+        for b in biases:
+            im.raw[b] = np.zeros(4 * hidden, dtype=np.int32)
+    im.constant(biases[0], e_x + e_iw, node, "bias", ("int32",))
+    im.constant(biases[1], e_h + e_hw, node, "bias", ("int32",))
+    inputs = [x]
+    if seq is not None:
+        kind = im.spec(seq, node).dtype.name if seq in im.specs else None
+        if seq in im.raw:
+            im.constant(seq, None, node, "seq_len", ("int32", "int64"))
+            kind = im.constants[seq].dtype.name
+        if kind not in ("int32", "int64"):
+            raise errors.MalformedOnnx(f"node {node.name!r}: seq_len {seq!r} must be int32 or int64")
+        inputs.append(seq)
+    if state is not None:
+        for name, e, bits in ((state[0], e_h, "int8"), (state[1], 15, "int32")):
+            have = im.spec(name, node)
+            if have.dtype.name == "float32":      # linger 1.x If32: quantize it, as the spec's state is integer
+                q = f"{name}::quant_{bits}"
+                if q not in im.specs:
+                    spec = TensorSpec.of(bits, e)
+                    im.specs[q] = spec
+                    im.nodes.append(Node(q, "Quant", (name,), (q,), {"data_bits": int(bits[3:])}, (spec,),
+                                         f"{node.domain}::{node.op_type} initial state", {}))
+                name = q
+            elif (have.dtype.name, have.exponent) != (bits, e):
+                raise errors.MalformedOnnx(f"node {node.name!r}: initial state {name!r} must be {bits} at exponent "
+                                           f"{e} (got {have.dtype} at {have.exponent})")
+            inputs.append(name)
+    inputs += [w_ih, w_hh, *biases]
+    attrs = {"direction": 0 if int(a.get("go_forward", 1)) else 1, "layout": int(a.get("batch_first", 0)),
+             "hidden_size": hidden, "input_size": int(im.raw[w_ih].shape[-1])}
+    im.add(node, "LSTMInt", inputs, attrs,
+           [TensorSpec.of(to, im.exp(a, "scale_o", node)), TensorSpec.of("int8", e_h), TensorSpec.of("int32", 15)])
+
+
+def _piecewise(op: str) -> Callable[[_Importer, Any], None]:
+    """linger 3.x ``linger::QGelu`` / ``linger::QSwish`` (``x_bits``, ``scale_x``, ``o_bits``, ``scale_o``;
+    ``platform``, ``quant_mode`` informational): GeluInt / SiluInt (ops/geluint.md, ops/siluint.md)."""
+    def handle(im: _Importer, node) -> None:
+        a = im.attrs(node, {"scale_x", "scale_o", "x_bits", "o_bits"})
+        (x,) = im.inputs(node, 1, 1)
+        im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+        if "x_bits" in a:
+            tx = im.bits(a, ("x_bits",), node, allowed=(8, 16, 32))
+            if im.spec(x, node).dtype.name != tx:
+                raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): x_bits say {tx} but input "
+                                           f"{x!r} is {im.spec(x, node).dtype}")
+        to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+        im.add(node, op, [x], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    return handle
+
+
+def _activation(op: str) -> Callable[[_Importer, Any], None]:
+    """linger 1.x ``thinker::iqSigmoid`` / ``iqTanh`` (``scale_x``, ``scale_o`` = 128; ``platform_quant``,
+    ``castor_mode`` informational; int8 result) and linger 3.x ``linger::QSigmoid`` / ``QTanh`` (``x_bits``,
+    ``scale_x``, ``o_bits``, ``scale_o`` — 2^(o_bits−1) on arcs and venusA, learned on venus): iqSigmoid / iqTanh
+    (ops/iqsigmoid.md, ops/iqtanh.md)."""
+    def handle(im: _Importer, node) -> None:
+        a = im.attrs(node, {"scale_x", "scale_o", "x_bits", "o_bits", "data_bits"})
+        (x,) = im.inputs(node, 1, 1)
+        im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+        _int_activation(im, x, node)
+        for k in ("x_bits", "data_bits"):
+            if k in a and im.spec(x, node).dtype.name != im.bits(a, (k,), node, allowed=(8, 16, 32)):
+                raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): {k} = {a[k]} but input {x!r} is "
+                                           f"{im.spec(x, node).dtype}")
+        to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+        im.add(node, op, [x], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    return handle
+
+
+def _gru(im: _Importer, node) -> None:
+    """linger 1.x ``thinker::GRUInt`` / ``GRUInt_Is8_Is64`` (+ int64 lengths) / ``GRUInt_Is8_Is64_If32`` (+ lengths and
+    an initial hidden state) and linger 3.x ``linger::QGRU`` (optional initial hidden state, ``has_hidden``):
+    inputs ``X, [L], [H0], W_ih, W_hh, [B_ih, B_hh]`` kept in that order (ops/gruint.md).  Exponents: X at
+    ``scale_x`` (1.x ``scale_i``), W_ih at ``scale_iw``, W_hh at ``scale_hw``, B_ih at ``e(X) + e(W_ih)``, B_hh at
+    ``e_h + e(W_hh)``; outputs Y at ``scale_o`` (``o_bits``) and the last hidden state at ``scale_h`` (int8).
+    ``num_layers`` must be 1, ``dropout`` 0; ``scale_c`` (a dummy cell scale some exports carry) is ignored."""
+    a = im.attrs(node, {"scale_x", "scale_i", "scale_h", "scale_iw", "scale_hw", "scale_o", "scale_c", "o_bits",
+                        "x_bits", "w_bits", "data_bits", "parameter_bits", "batch_first", "go_forward", "has_hidden",
+                        "hidden_size", "input_size", "num_layers", "dropout", "outputs"})
+    names = im.inputs(node, 3, 7)
+    if int(a.get("num_layers", 1)) != 1 or float(a.get("dropout", 0) or 0) != 0:
+        raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): num_layers must be 1 and dropout 0")
+    if "o_bits" not in a and im.dialect == "linger1":
+        raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): no o_bits — linger 1.x then "
+                                          "returns a float hidden sequence, which no integer op computes")
+    e_x = im.exp(a, "scale_x" if "scale_x" in a else "scale_i", node)
+    x, rest = names[0], list(names[1:])
+    im.expect(x, e_x, node, "scale_x")
+    for k in ("x_bits", "data_bits"):
+        if k in a and int(a[k]) != 8:
+            raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): {k} = {a[k]} (GRUInt is 8-bit)")
+    im.bits(a, ("w_bits", "parameter_bits"), node)
+    e_h, e_iw, e_hw = im.exp(a, "scale_h", node), im.exp(a, "scale_iw", node), im.exp(a, "scale_hw", node)
+    inputs = [x]
+    if node.op_type in ("GRUInt_Is8_Is64", "GRUInt_Is8_Is64_If32"):
+        lengths = rest.pop(0)
+        if lengths in im.raw:
+            im.constant(lengths, None, node, "sequence lengths", ("int64", "int32"))
+        elif im.spec(lengths, node).dtype.name not in ("int64", "int32"):
+            raise errors.MalformedOnnx(f"node {node.name!r}: sequence lengths {lengths!r} must be int64")
+        inputs.append(lengths)
+    with_h0 = node.op_type == "GRUInt_Is8_Is64_If32" or bool(int(a.get("has_hidden", 0)))
+    if with_h0:
+        h0 = rest.pop(0)
+        s = im.spec(h0, node)
+        if s.dtype.name != "int8":
+            raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): the initial hidden state "
+                                              f"{h0!r} is {s.dtype}; GRUInt takes it as int8 at scale_h")
+        im.expect(h0, e_h, node, "scale_h")
+        inputs.append(h0)
+    if len(rest) not in (2, 4):
+        raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): expected W_ih, W_hh and optionally "
+                                   f"B_ih, B_hh after X{', L' if len(inputs) > 1 else ''}")
+    im.constant(rest[0], e_iw, node, "W_ih", ("int8",))
+    im.constant(rest[1], e_hw, node, "W_hh", ("int8",))
+    if len(rest) == 4:
+        im.constant(rest[2], e_x + e_iw, node, "B_ih", ("int32",))
+        im.constant(rest[3], e_h + e_hw, node, "B_hh", ("int32",))
+    inputs += rest
+    go_forward = int(a.get("go_forward", 1))
+    if go_forward not in (0, 1):
+        raise errors.UnsupportedAttribute(f"node {node.name!r} ({node.op_type}): go_forward = {go_forward} "
+                                          "(1 forward, 0 reverse)")
+    attrs = {"layout": int(a.get("batch_first", 0)), "direction": 1 - go_forward}
+    for k in ("hidden_size", "input_size"):
+        if k in a:
+            attrs[k] = int(a[k])
+    to = im.bits(a, ("o_bits",), node)
+    im.add(node, "GRUInt", inputs, attrs,
+           [TensorSpec.of(to, im.exp(a, "scale_o", node)), TensorSpec.of("int8", e_h)])
+
+
 # ----------------------------------------------------------------------------------------------
 # the tables: which handler imports a registry op, and in which ONNX domain its node types live
 # ----------------------------------------------------------------------------------------------
@@ -781,7 +1015,8 @@ def _cat(im: _Importer, node) -> None:
 #: Handlers by registry op name; which ONNX op types reach them is the registry's alias table.
 HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
     "Quant": _quant, "Dequant": _dequant, "Requant": _requant,
-    "Conv2dInt": _conv, "LinearInt": _linear, "BatchNorm2dInt": _batchnorm,
+    "Conv2dInt": _conv, "LinearInt": _linear, "BatchNorm2dInt": _batchnorm("BatchNorm2dInt"),
+    "BatchNorm1dInt": _batchnorm("BatchNorm1dInt"),
     "Conv1dInt": _conv1d, "ConvTranspose2dInt": _convtranspose,   # ops breadth II
     "iqAdd": _add, "AvgPool2dInt": _avgpool,
     "iqSub": _binary("iqSub", "subtrahend"), "iqMul": _binary("iqMul", "multiplier"),
@@ -796,6 +1031,12 @@ HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
     "Squeeze": _axes_op("Squeeze"), "Unsqueeze": _axes_op("Unsqueeze"), "Shape": _shape,
     "ArgMax": _argmax, "ShuffleChannel": _shufflechannel, "Resize": _resize,
     "BmmInt": _bmm,
+    "SoftmaxInt": _softmax,   # nonlinear (issue 10)
+    "LayerNormInt": _layernorm,   # nonlinear (issue 10)
+    "LSTMInt": _lstm,   # recurrent cells (issue 11)
+    "GeluInt": _piecewise("GeluInt"), "SiluInt": _piecewise("SiluInt"),   # nonlinear (issue 10)
+    "GRUInt": _gru,   # recurrent cells (issue 11)
+    "iqSigmoid": _activation("iqSigmoid"), "iqTanh": _activation("iqTanh"),   # nonlinear (issue 10)
 }
 
 #: Ops that appear as standard ONNX ops (default domain) in both dialects.

@@ -18,7 +18,7 @@ from ..platforms import PLATFORM_NAMES, profile as get_profile
 from ..ops.common import has_tie, rounding_coverpoints
 from ..ops.registry import Coverpoint
 from ..numerics import dtype as get_dtype
-from . import cnn, div, matrix, vector
+from . import activation, cnn, div, layernorm, matrix, piecewise, softmax, vector
 
 __all__ = ["PrimitiveDef", "PRIMITIVES"]
 
@@ -170,6 +170,19 @@ def _div_big(c) -> bool:
     return bool(a.size and max(abs(int(v)) for v in a.reshape(-1)) * r >= (1 << 53))
 
 
+def _softmax_run(inputs, attrs, platform):
+    return [softmax.softmax(inputs[0], platform)]
+
+
+def _softmax_diff(c):
+    x = as_int(_data(c, 0))
+    return x - x.max(axis=-1, keepdims=True)
+
+
+def _softmax_sum(c):
+    return softmax.exp_q23(np.maximum(_softmax_diff(c), -(1 << 31)), c.platform).sum(axis=-1)
+
+
 def _prelu_run(inputs, attrs, platform):
     return [vector.prelu(inputs[0], int(attrs["slope"]), int(attrs["shift"]), attrs["out"], platform)]
 
@@ -239,7 +252,148 @@ PRIMITIVES: dict[str, PrimitiveDef] = {p.name: p for p in (
         Coverpoint("clamped", "a rounded value exceeds the threshold",
                    lambda c: bool((rounding_shift(_data(c, 0), int(c.attrs["shift"])) > int(c.attrs["x"])).any())),),
         _relux_run, platforms=("venusA", "arcs")),
+    # spec/nonlinear.md §2: the same row semantics everywhere, each platform's exp step and reciprocal
+    PrimitiveDef("softmax", "Q25 rows (last axis) → Q15: 2^(d·log2 e) by a Q23 polynomial, times a reciprocal "
+                 "of the row sum", (
+        Coverpoint("single element", "a row of one element (result 2^15 = 32768)", lambda c: _data(c, 0).shape[-1] == 1),
+        Coverpoint("underflow", "an element whose result is 0", lambda c: bool((c.outputs[0].data == 0).any())),
+        Coverpoint("tied maximum", "a row whose maximum occurs twice",
+                   lambda c: bool(((_softmax_diff(c) == 0).sum(axis=-1) > 1).any())),
+        Coverpoint("difference saturates", "x − max(x) below −2^31 (saturated)",
+                   lambda c: bool((_softmax_diff(c) < -(1 << 31)).any())),
+        Coverpoint("sum saturates", "a row sum of the exponentials at or above 2^31 (saturated)",
+                   lambda c: bool((_softmax_sum(c) >= (1 << 31)).any())),), _softmax_run),
 )}
+
+
+def _rsqrt_run(inputs, attrs, platform):
+    return [layernorm.layernorm_rsqrt(inputs[0], inputs[1])]
+
+
+def _rsqrt_parts(c):
+    """``(num · r, shift)`` of a layer-norm rsqrt case, rows broadcast."""
+    r, q1 = layernorm.rsqrt_lookup(_data(c, 1))
+    return as_int(_data(c, 0)) * r[..., None], np.maximum(q1 + 14 - layernorm.Q_NORMAL, 0)[..., None]
+
+
+def _rsqrt_tie(c, negative: bool) -> bool:
+    prod, s = _rsqrt_parts(c)
+    return any(has_tie(prod[i], int(s[i, 0]), negative) for i in range(prod.shape[0]))
+
+
+def _rsqrt_sat(c) -> bool:
+    prod, s = _rsqrt_parts(c)
+    return any(_beyond_int32(rounding_shift(prod[i], int(s[i, 0]))) for i in range(prod.shape[0]))
+
+
+PRIMITIVES["layernorm_rsqrt"] = PrimitiveDef(   # spec/nonlinear.md §3: one algorithm on every platform
+    "layernorm_rsqrt", "sat32(rshift(num · RSQ[t − 256], q1 − 1)): num · 2^15 / sqrt(D) by the 768-entry table", (
+        Coverpoint("positive tie", "num · r meets a positive exact half", lambda c: _rsqrt_tie(c, False)),
+        Coverpoint("negative tie", "num · r meets a negative exact half", lambda c: _rsqrt_tie(c, True)),
+        Coverpoint("saturates", "a result beyond int32 (saturated)", _rsqrt_sat),
+        Coverpoint("D zero", "D = 0: entry 0 (32767) and no shift", lambda c: bool((_data(c, 1) == 0).any())),
+        Coverpoint("small D", "0 < D < 256: D normalised by a left shift",
+                   lambda c: bool(((_data(c, 1) > 0) & (_data(c, 1) < 256)).any())),
+        Coverpoint("D beyond 2^48", "D ≥ 2^48: the groups thinker 3.0.4 does not search (E-LAYERNORM-1)",
+                   lambda c: bool((_data(c, 1) >= (1 << 48)).any())),), _rsqrt_run)
+
+
+
+def _piecewise_row(table) -> PrimitiveDef:
+    """spec/nonlinear.md §4: venusA's ``luna_<gelu|swish>_i32o<32|16|8>``, attribute ``out`` the result type."""
+    inner = np.asarray(table.bands[1:16], dtype=np.int64)
+
+    def run(inputs, attrs, platform):
+        return [piecewise.piecewise(inputs[0], table, attrs.get("out", "int32"))]
+
+    def mag(c):
+        x = as_int(_data(c, 0))
+        return np.where(x == -(1 << 31), (1 << 31) - 1, np.abs(x))
+
+    def acc_tie(c, negative: bool) -> bool:
+        return has_tie(piecewise.accumulate(_data(c, 0), table),
+                       piecewise.ACC_Q - piecewise.OUT_Q[c.attrs.get("out", "int32")], negative)
+
+    def beyond(c) -> bool:
+        out = c.attrs.get("out", "int32")
+        v = rounding_shift(piecewise.accumulate(_data(c, 0), table), piecewise.ACC_Q - piecewise.OUT_Q[out])
+        return bool((v > get_dtype(out).max).any())
+
+    return PrimitiveDef(table.name, f"luna_{table.name}: 16-segment piecewise-linear on |x| (Q27 in; Q27, Q11 or Q3 "
+                        "out)", (
+        Coverpoint("band edge", "|x| equals an inner band edge (the upper end of its segment)",
+                   lambda c: bool(np.isin(mag(c), inner).any())),
+        Coverpoint("above a band edge", "|x| is an inner band edge + 1 (the next segment)",
+                   lambda c: bool(np.isin(mag(c), inner + 1).any())),
+        Coverpoint("int32 minimum", "x = −2^31 (|x| taken as 2^31 − 1)",
+                   lambda c: bool((as_int(_data(c, 0)) == -(1 << 31)).any())),
+        Coverpoint("positive tie", "the Q54 value is a positive exact half at the output shift",
+                   lambda c: acc_tie(c, False)),
+        Coverpoint("negative tie", "the Q54 value is a negative exact half at the output shift",
+                   lambda c: acc_tie(c, True)),
+        Coverpoint("saturates high", "a rounded result exceeds the output maximum (int16, int8)", beyond),),
+        run, platforms=("venusA",))
+
+
+def _activation_row(kind: str) -> PrimitiveDef:
+    """spec/nonlinear.md §1: ``luna_<kind>`` / ``luna_<kind>_int8`` (venus, int16 Q11 in) and
+    ``luna_<kind>_i32o<32|16|8>`` (arcs, venusA; int32 Q27 in); attribute ``out`` the result type."""
+
+    def run(inputs, attrs, platform):
+        x = np.asarray(inputs[0])
+        want = "int16" if activation.input_q(platform) == 11 else "int32"
+        if x.dtype != np.dtype(want):
+            raise errors.DTypeMismatch(f"luna {kind}: the input is {want} on {platform} (got {x.dtype})")
+        return [activation.activation(kind, x, attrs.get("out", "int32"), platform)]
+
+    def table(c):
+        return activation.VENUS_SIGMOID if activation.input_q(c.platform) == 11 and kind == "sigmoid" else \
+            activation.VENUS_TANH if activation.input_q(c.platform) == 11 else \
+            activation.Q27_SIGMOID if kind == "sigmoid" else activation.Q27_TANH
+
+    def mag(c):
+        return np.abs(as_int(_data(c, 0)))
+
+    def inner(c):
+        return np.asarray(table(c).bands[1:16], dtype=np.int64)
+
+    def shift(c):
+        return activation.raw_q(c.platform) - (get_dtype(c.attrs.get("out", "int32")).bits - 1)
+
+    def tie(c, negative: bool) -> bool:
+        s = shift(c)
+        return s > 0 and has_tie(activation.raw(kind, _data(c, 0), c.platform), s, negative)
+
+    def beyond(c) -> bool:
+        out = get_dtype(c.attrs.get("out", "int32"))
+        return bool((rounding_shift(activation.raw(kind, _data(c, 0), c.platform), shift(c)) > out.max).any())
+
+    points = (
+        Coverpoint("band edge", "|x| equals an inner band edge (the upper end of its segment)",
+                   lambda c: bool(np.isin(mag(c), inner(c)).any())),
+        Coverpoint("above a band edge", "|x| is an inner band edge + 1 (the next segment)",
+                   lambda c: bool(np.isin(mag(c), inner(c) + 1).any())),
+        Coverpoint("last segment", "|x| beyond the last inner band edge (the flat tail up to ±16.0)",
+                   lambda c: bool((mag(c) > inner(c)[-1]).any())),
+        Coverpoint("type minimum", "x is the input type's minimum (−2^15 on venus, −2^31 on arcs and venusA)",
+                   lambda c: bool((as_int(_data(c, 0)) == -(1 << (activation.input_q(c.platform) + 4))).any())),
+        Coverpoint("positive tie", "the raw value is a positive exact half at the output's shift",
+                   lambda c: tie(c, False)),
+        Coverpoint("saturates high", "a rounded result exceeds the output maximum", beyond),
+    )
+    if kind == "tanh":
+        points += (Coverpoint("negative tie", "the raw value is a negative exact half at the output's shift",
+                              lambda c: tie(c, True)),)
+    return PrimitiveDef(kind, f"luna_{kind}: 16-segment piecewise-linear on |x| (venus Q11 → Q15 / Q7; arcs, "
+                        "venusA Q27 → Q31 / Q15 / Q7)", points, run)
+
+
+PRIMITIVES["sigmoid"] = _activation_row("sigmoid")     # spec/nonlinear.md §1 (every platform, per-platform tables)
+PRIMITIVES["tanh"] = _activation_row("tanh")
+
+
+PRIMITIVES["gelu"] = _piecewise_row(piecewise.GELU)      # spec/nonlinear.md §4 (venusA only)
+PRIMITIVES["swish"] = _piecewise_row(piecewise.SWISH)
 
 
 def run_primitive(name: str, inputs: Sequence[np.ndarray], attrs: Mapping[str, Any], platform: str) -> list:

@@ -135,6 +135,8 @@ def _attrs(op: Operator) -> dict[str, Any]:
         return {"axis": int(a["axis"])}
     if op.type == "iqCat":
         return {"axis": int(a.get("axis", 0))}
+    if op.type == "SoftmaxInt":
+        return {"axis": int(a["axis"])}
     if op.type == "Clip" and a:   # ±FLT_MAX (what lunaref pack writes for an absent bound) is no bound
         big = float(np.finfo(np.float32).max)
         return {k: float(a[k]) for k in ("min", "max") if abs(float(a[k])) < big}
@@ -146,6 +148,9 @@ def _attrs(op: Operator) -> dict[str, Any]:
         return {"dim": int(a["dim"]), "max_num": int(a["max_num"])}
     if op.type == "ShuffleChannel":
         return {"groups": int(a["num_group"]), "axis": int(a["axis"])}
+    if op.type == "LSTMInt":
+        return {"direction": int(a["direction"]), "layout": int(a["layout"]), "hidden_size": int(a["hidden_size"]),
+                "input_size": int(a["input_size"])}
     if op.type == "Resize":   # the enums of resize.c; an unknown code is refused by the op
         return {"mode": int(a["mode"]), "coordinate_transformation_mode": int(a["coord_trans_mode"]),
                 "nearest_mode": int(a["nearest_mode"]), "cubic_coeff_a": float(a["cubic_coeff_a"])}
@@ -317,6 +322,8 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
             data = _weight(op, rec, data, recs, res, mem, attrs, prof)
         if op.type in _MAC_OPS and k == 2 and exponent is None:
             exponent = args[0].exponent + args[1].exponent
+        if op.type == "LayerNormInt" and k == 2:   # β is at 15 + e(γ) whatever the record says (tpacker
+            exponent = args[1].exponent + 15          # writes e(X) + e(γ); ops/layernormint.md)
         args.append(Tensor.of(data, spec.dtype, exponent, what=f"tensor {rec.index} ({rec.name})"))
     outs = [_spec(res.tensors[i]) for i in op.outputs]
     if op.type in ("Squeeze", "Unsqueeze", "Flatten"):

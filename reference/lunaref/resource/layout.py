@@ -109,6 +109,7 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "iqMul": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "iqDiv": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "BmmInt": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
+    "iqTanh": AttrStruct("iqBinaryAttrs", struct.Struct("<BB"), (("quant_type", 1), ("reserve", 1))),
     "iqSum": AttrStruct("iqSumAttrs", struct.Struct("<i"), (("axis", 1),)),
     "iqVar": AttrStruct("iqvarAttrs", struct.Struct("<Bb"), (("ndim_", 1), ("dims", 1))),
     "Flatten": AttrStruct("FlattenAttrs", struct.Struct("<b"), (("axis", 1),)),
@@ -128,6 +129,13 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "Relux": AttrStruct("ReluxAttrs", struct.Struct("<ii"), (("threshold", 1), ("shift", 1))),
     "topN": AttrStruct("topNAttrs", struct.Struct("<bb"), (("dim", 1), ("max_num", 1))),
     "topN2": AttrStruct("topNAttrs", struct.Struct("<bb"), (("dim", 1), ("max_num", 1))),
+    # SoftmaxIntAttrs 1 (operator_attrs.h): venus's packer fills it from ONNX `dim`, arcs/venusA from `axis`
+    "SoftmaxInt": AttrStruct("SoftmaxIntAttrs", struct.Struct("<b"), (("axis", 1),)),
+    # LayerNormIntAttrs 8 (operator_attrs.h: int8 axis, int8 keepdims, float eps); the executor reads none of them
+    "LayerNormInt": AttrStruct("LayerNormIntAttrs", struct.Struct("<bbxxf"), (("axis", 1), ("keepdims", 1), ("eps", 1))),
+    # LstmIntAttrs 8 (operator_attrs.h): u16 direction, u16 hidden_size, u16 input_size, u8 layout, u8 quant_type
+    "LSTMInt": AttrStruct("LstmIntAttrs", struct.Struct("<HHHBB"),
+                          (("direction", 1), ("hidden_size", 1), ("input_size", 1), ("layout", 1), ("quant_type", 1))),
     "ShuffleChannel": AttrStruct("ShuffleChannelAttrs", struct.Struct("<Bb"), (("num_group", 1), ("axis", 1))),
     "Resize": AttrStruct("ResizeAttrs", struct.Struct("<IfII"),
                          (("coord_trans_mode", 1), ("cubic_coeff_a", 1), ("mode", 1), ("nearest_mode", 1))),

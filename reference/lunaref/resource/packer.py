@@ -30,7 +30,7 @@ from ..graph import Graph, Node
 from ..platforms import Profile
 from ..tensor import Tensor, TensorSpec
 from . import planner, weights
-from .layout import ATTR_STRUCTS, DMA_OPS, PLATFORM_CODES
+from .layout import ATTR_STRUCTS, DMA_OPS, EXECUTOR_OPS, PLATFORM_CODES
 from .reader import DMAEntry, Header, IOEntry, Memory, Operator, Parameter, Resource, ShapeInfer, TensorRecord
 from .writer import align, write
 
@@ -49,6 +49,9 @@ _INPLACE_OPS = {"Reshape", "Squeeze", "Unsqueeze"}  # the executor's Squeeze/Uns
 _ROUND_METHOD = {"floor": 0, "floor_add": 1, "round": 2, "ceil": 3}
 _QUANT_TYPE = {"qshift_quant": 0, "qmax_quant": 1, "tf_quant": 2, "normal_quant": 3, "luna_quant": 4}
 _FUSING_OPS = {"Conv2dInt", "ConvTranspose2dInt"}
+#: Weight ops packed without a DMA entry (their constants are read in place): thinker 3.0.4's DMA path of these
+#: expects other buffers than tpacker attaches (errata E-LSTM-4).
+_NO_DMA_OPS = frozenset({"LSTMInt"})
 #: Ops whose weight (input 1) is re-laid and whose bias (input 2) is recorded with "no scale".
 _CONV_OPS = {"Conv2dInt", "Conv1dInt", "ConvTranspose2dInt"}
 
@@ -232,8 +235,18 @@ def _attr_bytes(node: Node, prof: Profile, shapes_of: dict | None = None) -> byt
         fields = {"axis": int(a.get("dims", -1))}   # as tpacker's serializer would (its constructor fails)
     elif node.op == "ArgMax":
         fields = {"axis": int(a.get("axis", -1))}
+    elif node.op == "SoftmaxInt":
+        fields = {"axis": int(a.get("axis", -1))}
+    elif node.op == "LayerNormInt":   # tpacker LayerNormIntAttrs.serialize: constants, unread by the executor
+        fields = {"axis": 1, "keepdims": 1, "eps": 1e-5}
+    elif node.op == "LSTMInt":   # tpacker LstmIntAttrs.serialize: direction 0 forward / 1 reverse, layout 1 batch first
+        fields = {"direction": int(a.get("direction", 0)), "hidden_size": int(a["hidden_size"]),
+                  "input_size": int(a["input_size"]), "layout": int(a.get("layout", 0)),
+                  "quant_type": _quant_type(node, prof)}
     elif node.op in ("topN", "topN2"):
         fields = {"dim": int(a.get("dim", -1)), "max_num": int(a.get("max_num", 1))}
+    elif node.op == "iqTanh":   # tpacker iqTanhOperatorAttrs: QuantType of `platform_quant` on every platform
+        fields = {"quant_type": _QUANT_TYPE.get(str(node.info.get("platform_quant", "luna_quant")), 4), "reserve": 0}
     elif node.op == "ShuffleChannel":
         fields = {"num_group": int(a["groups"]), "axis": int(a.get("axis", 1))}
     elif node.op == "Resize":
@@ -280,6 +293,8 @@ def _packed_weight(node: Node, w: Tensor, prof: Profile) -> tuple[np.ndarray, st
                                               "lays them out)")
         return weights.pack_conv(w4, prof, weights.CONV1D_WEIGHT_GROUP), "NHWC8"
     if node.op == "ConvTranspose2dInt":
+        # int4 values then go two per byte, as the int4 primitives read them (tpacker 3.0.4 writes them one
+        # per byte under the Int4 code: errata E-DECONV-2)
         return weights.pack_deconv(data, prof), "NHWC8"
     if node.op == "LinearInt":
         return weights.pack_linear(data, prof), ("NCWH" if prof.linear_weight_transposed else "NCHW")
@@ -409,6 +424,31 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
         return ws or None
     if node.op == "ArgMax":        # graph_analysis/ops/ArgMax.py: the LUNA max result pair
         return 8
+    if node.op == "SoftmaxInt":    # graph_analysis/ops/SoftmaxInt.py (too small for venusA and venus: E-SOFTMAX-2)
+        xs = shape(x)
+        if prof.name == "venus":   # it reads attribute "axis", which venus's node lacks ("dim"): the last axis
+            return min(xs[-1] * 2, 65536) or None
+        block = int(np.prod(xs[int(node.attrs.get("axis", -1)) % len(xs):]))
+        elements, int8_in = int(np.prod(xs)), graph.specs[x].dtype.name == "int8"
+        if prof.name == "venusA":
+            ws = elements * (6 if int8_in else 4) + block * 4
+        else:
+            ws = (nbytes(x) * 4 if int8_in else 0) + (block * 4 if node.out_specs[0].dtype.name == "int8" else 0)
+        return min(ws, 65536) or None
+    if node.op == "LayerNormInt":  # graph_analysis/ops/LayerNormInt.py: max(2·|γ| + 8, 4·|γ|) (too small: E-LAYERNORM-3)
+        n = int(np.prod(graph.constants[node.inputs[1]].shape)) if node.inputs[1] in graph.constants \
+            else int(np.prod(shape(node.inputs[1])))
+        return max(2 * n + 8, 4 * n) or None
+    if node.op == "LSTMInt":   # graph_analysis/ops/LstmInt.py: 32 bytes per hidden unit, and on arcs/venusA room
+        consts = [t for t in node.inputs if t in graph.constants]        # to copy all four constants in
+        ws = 32 * int(node.attrs["hidden_size"])
+        if prof.name != "venus":
+            ws += sum(int(graph.constants[t].data.nbytes) for t in consts)
+        return ws       # (venus's kernel touches 40 bytes per hidden unit: errata E-LSTM-1)
+    if node.op == "iqSigmoid":   # graph_analysis/ops/iqSigmoid.py: 4 bytes per input byte (arcs, venusA; venusA's
+        if prof.name != "venus":  # kernel uses 6 per element: errata E-SIGMOID-3), venus 2 when it rescales
+            return nbytes(x) * 4 or None
+        return (nbytes(x) * 2 if graph.specs[x].exponent != 11 else 0) or None
     if node.op in ("topN", "topN2"):  # topN.py / topN2.py: max_num · 8 on venus, · 16 elsewhere
         return int(node.attrs.get("max_num", 1)) * (8 if prof.name == "venus" else 16)
     if node.op == "Transpose":   # tpacker Transpose.get_workspace: staging for PSRAM operands
@@ -432,6 +472,12 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     nodes, in_specs, out_names = _rewrite(graph, keep_quant)
     split_nodes, split_graph, derived = _divide_groups(nodes, graph, in_specs)
     for n in nodes:
+        if n.op not in EXECUTOR_OPS:
+            raise errors.UnsupportedOp(f"node {n.name!r}: {n.op} cannot be packed (thinker 3.0.4's executor has no "
+                                       "such operator)")
+        if n.op == "GRUInt":   # no sound thinker GRU to target yet (spec/ops/gruint.md, errata E-GRU-1 … E-GRU-4)
+            raise errors.UnsupportedOp(f"node {n.name!r}: GRUInt cannot be packed yet (thinker 3.0.4's GRUInt is "
+                                       "unsound on every platform: E-GRU-1, E-GRU-4)")
         if n.op == "Shape" and (n.attrs.get("start", 0) != 0 or n.attrs.get("end") is not None):
             raise errors.UnsupportedAttribute(f"node {n.name!r}: Shape with start/end cannot be packed (thinker's "
                                               "Shape has no attributes and writes every dimension)")
@@ -448,10 +494,22 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     except errors.ValueOutOfRange:
         values = evaluate(graph, filled(1), prof)
     shapes = {k: v.shape for k, v in values.items()}
+    for n in nodes:
+        if n.op == "LSTMInt":   # the executor walks one sequence (lstmint.c ignores the batch)
+            xs = shapes[n.inputs[0]]
+            if len(xs) != 3 or xs[0 if n.attrs.get("layout", 0) else 1] != 1:
+                raise errors.UnsupportedAttribute(f"node {n.name!r}: LSTMInt with X {list(xs)} cannot be packed "
+                                                  "(thinker's executor walks a single sequence: batch 1)")
     nodes, graph = split_nodes, split_graph          # grouped convolutions divided (tpacker op_divide)
     nodes = [replace(n, attrs={**n.attrs, "kernel_shape": tuple(graph.constants[n.inputs[1]].shape[2:])})
              if n.op in _CONV_OPS and "kernel_shape" not in n.attrs and n.inputs[1] in graph.constants else n
              for n in nodes]                         # the kernel from the weight where the attribute is absent
+
+    def dims(t: str) -> tuple:
+        return tuple(graph.constants[t].shape) if t in graph.constants else tuple(shapes[t])
+    nodes = [replace(n, attrs={**n.attrs, "hidden_size": dims(n.inputs[-3])[1], "input_size": dims(n.inputs[-4])[1]})
+             if n.op == "LSTMInt" and "hidden_size" not in n.attrs else n
+             for n in nodes]                         # LSTMInt sizes from W_hh [4H, H] and W_ih [4H, I]
     for name, (like, divisor) in derived.items():
         dims = list(shapes[like])
         dims[1] //= divisor
@@ -527,7 +585,9 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         mem_of["workspace"] = "share"
 
     # DMA buffers: the weight ops with non-share constants alternate between two buffers
-    dma_ops = [n for n in nodes if n.op in DMA_OPS and any(t in graph.constants for t in n.inputs)]
+    # (LSTMInt gets none: thinker's DMA path wants four buffers on arcs/venusA, E-LSTM-4; it reads its constants
+    # in place)
+    dma_ops = [n for n in nodes if n.op in DMA_OPS - _NO_DMA_OPS and any(t in graph.constants for t in n.inputs)]
     dma_size = [0, 0]
     for j, n in enumerate(dma_ops):
         size = sum(align(len(_raw(packed[t]))) for t in n.inputs if t in graph.constants)

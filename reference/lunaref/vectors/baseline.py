@@ -73,6 +73,14 @@ def _batchnorm(rng):
             Tensor.of(rng.integers(-3000, 3000, size=c), "int32", e_x + e_w)], [TensorSpec.of("int8", e_y)], {}
 
 
+def _batchnorm1d(rng):
+    c = int(rng.integers(1, 5))
+    e_x, e_w, e_y = _exps(rng)
+    shape = (int(rng.integers(1, 3)), c) if rng.integers(0, 2) else (1, c, int(rng.integers(1, 9)))
+    return [Tensor.of(_i8(rng, shape), "int8", e_x), Tensor.of(_i8(rng, c), "int8", e_w),
+            Tensor.of(rng.integers(-3000, 3000, size=c), "int32", e_x + e_w)], [TensorSpec.of("int8", e_y)], {}
+
+
 def _iqadd(rng):
     n = int(rng.integers(1, 33))
     e1, e2 = int(rng.integers(2, 8)), int(rng.integers(2, 8))
@@ -114,6 +122,14 @@ def _iqpad(rng):
     pads = [int(v) for v in rng.integers(0, 3, size=4)]
     return [Tensor.of(_i8(rng, (1, 2, 4, 4)), "int8", e), Tensor.of(np.array(pads), "int64")], \
         [TensorSpec.of("int8", e)], {"mode": mode}
+
+
+def _softmax(rng):
+    """int8 rows at a typical linger exponent, output int8 at 7 … 9; now and then along a non-last axis."""
+    shape = _rows(rng)
+    axis = -1 if rng.integers(0, 3) else int(rng.integers(0, len(shape)))
+    return [Tensor.of(_i8(rng, shape), "int8", int(rng.integers(3, 8)))], [TensorSpec.of("int8", int(rng.integers(7, 10)))], \
+        {"axis": axis}
 
 
 def _per_platform(build):
@@ -331,10 +347,58 @@ def _convtranspose(rng):
     return inputs, [TensorSpec.of("int8", e_y)], attrs
 
 
+def _layernorm(rng):
+    """LayerNormInt as linger 3.x exports it: rows of 8 … 64 over the last axis (or the last two), exponents
+    around linger's (x 4 … 8, γ 6 … 8, Y 3 … 6), β at 15 + e(γ)."""
+    lead, n = int(rng.integers(1, 5)), int(rng.choice([8, 16, 32, 64]))
+    two = bool(rng.integers(0, 4) == 0)
+    shape = (1, lead, n) if not two else (1, lead, 4, n // 4)
+    e_x, e_g, e_y = int(rng.integers(4, 9)), int(rng.integers(6, 9)), int(rng.integers(3, 7))
+    gamma = _i8(rng, n) if rng.integers(0, 2) else np.full(n, 127, dtype=np.int64)
+    return [Tensor.of(_i8(rng, shape), "int8", e_x), Tensor.of(gamma, "int8", e_g),
+            Tensor.of(rng.integers(-40000, 40000, size=n), "int32", 15 + e_g)], [TensorSpec.of("int8", e_y)], {}
+
+
+
+def _piecewise(rng):
+    """GeluInt / SiluInt (venusA) as linger 3.x exports them: int8 at e(X) 3 … 6 (|x| < 16, no saturation)
+    or now and then 2 (saturating beyond 16), int8 output at e(Y) 3 … 6."""
+    e_x = int(rng.integers(3, 7)) if rng.integers(0, 4) else 2
+    return [Tensor.of(_i8(rng, _rows(rng)), "int8", e_x)], [TensorSpec.of("int8", int(rng.integers(3, 7)))], {}
+
+@_per_platform
+def _activation(rng, platform):
+    """iqSigmoid / iqTanh as linger exports them: int8 at e(X) 3 … 8 (linger 3) or, on venus, int16 at 9 … 13
+    (linger 1.x's 16-bit input); int8 output at e(Y) = 7 (linger's fixed Q7)."""
+    if rng.integers(0, 4) or platform != "venus":
+        x = Tensor.of(_i8(rng, _rows(rng)), "int8", int(rng.integers(3, 9)))
+    else:
+        x = Tensor.of(rng.integers(-32768, 32768, size=_rows(rng), dtype=np.int64), "int16", int(rng.integers(9, 14)))
+    return [x], [TensorSpec.of("int8", 7)], {}
+
+
+def _recurrent(gates: int):
+    """LSTMInt (4 gates) / GRUInt (3 gates): T 2 … 5 steps, one or two sequences, I, H 1 … 6, time major,
+    forward, biases, hidden and output at the same exponent (ops/lstmint.md, ops/gruint.md)."""
+    def build(rng):
+        t_len, batch, n_in, hidden = (int(rng.integers(lo, hi)) for lo, hi in ((2, 6), (1, 3), (1, 7), (1, 7)))
+        e_x, e_iw, e_hw, e_h = (int(rng.integers(2, 8)) for _ in range(4))
+        inputs = [Tensor.of(_i8(rng, (t_len, batch, n_in)), "int8", e_x),
+                  Tensor.of(_i8(rng, (gates * hidden, n_in)), "int8", e_iw),
+                  Tensor.of(_i8(rng, (gates * hidden, hidden)), "int8", e_hw),
+                  Tensor.of(rng.integers(-5000, 5000, size=gates * hidden), "int32", e_x + e_iw),
+                  Tensor.of(rng.integers(-5000, 5000, size=gates * hidden), "int32", e_h + e_hw)]
+        outs = [TensorSpec.of("int8", e_h), TensorSpec.of("int8", e_h)]
+        if gates == 4:
+            outs.append(TensorSpec.of("int32", 15))
+        return inputs, outs, {"direction": 0, "layout": 0}
+    return build
+
+
 BUILDERS: dict[str, Callable] = {
     "iqSub": _iqsub, "iqMul": _iqmul, "iqDiv": _iqdiv, "iqSum": _iqsum, "iqVar": _iqvar,
     "Quant": _quant, "Dequant": _dequant, "Requant": _requant, "Conv2dInt": _conv, "LinearInt": _linear,
-    "BatchNorm2dInt": _batchnorm, "iqAdd": _iqadd, "Relu": _relu, "MaxPool": _pool(False),
+    "BatchNorm2dInt": _batchnorm, "BatchNorm1dInt": _batchnorm1d, "iqAdd": _iqadd, "Relu": _relu, "MaxPool": _pool(False),
     "AvgPool2dInt": _pool(True), "Reshape": _reshape, "Flatten": _flatten, "iqPad": _iqpad,
     "Gather": _gather, "Slice": _slice, "Split": _split, "Transpose": _transpose, "Tile": _tile,
     "Expand": _expand, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze, "Shape": _shape_op, "Relux": _relux, "PRelu": _prelu, "Clip": _clip, "Cast": _cast,
@@ -342,4 +406,9 @@ BUILDERS: dict[str, Callable] = {
     "ArgMax": _argmax, "topN": _topn, "topN2": _topn2, "ShuffleChannel": _shufflechannel, "Resize": _resize,
     "BmmInt": _bmm,
     "Conv1dInt": _conv1d, "ConvTranspose2dInt": _convtranspose,
+    "SoftmaxInt": _softmax,
+    "LayerNormInt": _layernorm,
+    "GeluInt": _piecewise, "SiluInt": _piecewise,
+    "iqSigmoid": _activation, "iqTanh": _activation,
+    "LSTMInt": _recurrent(4), "GRUInt": _recurrent(3),
 }

@@ -27,6 +27,29 @@ def _t(values, dtype: str, exponent: int | None = 0) -> Tensor:
     return Tensor.of(np.array(values), dtype, exponent)
 
 
+def _lstm(t_len: int, features: int, e_h: int, e_y: int) -> tuple:
+    """An LSTMInt case, H = 2, batch first, one sequence of ``t_len`` steps of ``features`` values (e(X) = 5,
+    e(W) = 7): fixed pseudo-random weights large enough to move every gate."""
+    rng = np.random.default_rng(11 + t_len * 10 + features)
+    x = rng.integers(-128, 128, (1, t_len, features))
+    w_ih, w_hh = rng.integers(-128, 128, (8, features)), rng.integers(-128, 128, (8, 2))
+    b_ih, b_hh = rng.integers(-3000, 3000, 8), rng.integers(-3000, 3000, 8)
+    return ([_t(x, "int8", 5), _t(w_ih, "int8", 7), _t(w_hh, "int8", 7), _t(b_ih, "int32", 12),
+             _t(b_hh, "int32", e_h + 7)],
+            [TensorSpec.of("int8", e_y), TensorSpec.of("int8", e_h), TensorSpec.of("int32", 15)],
+            {"direction": 0, "layout": 1})
+
+
+
+def _gru() -> tuple:
+    """A GRUInt case: one sequence of 3 steps, I = 3, H = 2, e(X) = e(h) = e(Y) = 5, e(W) = 7 (fixed weights)."""
+    rng = np.random.default_rng(23)
+    x = rng.integers(-128, 128, (3, 1, 3))
+    w_ih, w_hh = rng.integers(-128, 128, (6, 3)), rng.integers(-128, 128, (6, 2))
+    b_ih, b_hh = rng.integers(-3000, 3000, 6), rng.integers(-3000, 3000, 6)
+    return ([_t(x, "int8", 5), _t(w_ih, "int8", 7), _t(w_hh, "int8", 7), _t(b_ih, "int32", 12),
+             _t(b_hh, "int32", 12)], [TensorSpec.of("int8", 5), TensorSpec.of("int8", 5)], {"direction": 0, "layout": 0})
+
 ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
     # arcs: an int8 LinearInt output at a negative shift (e 2 + 3 -> 7), which it refuses;
     # venusA: an int16 output, which it refuses (its negative-shift refusal shows on cp-negative-shift)
@@ -168,4 +191,44 @@ ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
     # int8 output with e(X) + e(W) < e(Y): arcs/venusA never scale up
     ("Conv1dInt", "E-CONV1D-2", ("venusA", "arcs"),
      lambda: ([_t([[[3, -3, 100]]], "int8", 2), _t([[[1]]], "int8", 0)], [TensorSpec.of("int8", 3)], {})),
+    # --- nonlinear (issue 10) ---
+    # softmax along axis 1 of [1, 3, 2]: thinker softmaxes over the flattened trailing block (venusA, venus
+    # through a non-negative axis), arcs along axis 1 only by chance of its "axis = 1" rule, so axis 2 on a
+    # rank-3 tensor shows arcs's misreading
+    ("SoftmaxInt", "E-SOFTMAX-1", ("venus", "venusA"),
+     lambda: ([_t([[[10, -20], [30, 5], [-40, 60]]], "int8", 4)], [TensorSpec.of("int8", 7)], {"axis": 1})),
+    ("SoftmaxInt", "E-SOFTMAX-1", ("arcs",),
+     lambda: ([_t([[[10, -20], [30, 5], [-40, 60]]], "int8", 4)], [TensorSpec.of("int8", 7)], {"axis": 2})),
+    # arcs int32 output at exponent 20: thinker leaves the Q15 values unscaled
+    # iqSigmoid venusA at e(X) = 6: thinker's int16 factor 2^21 truncates to 0, every output σ(0) = 64
+    ("iqSigmoid", "E-SIGMOID-1", ("venusA",),
+     lambda: ([_t([[-128, -40, -1, 0, 1, 40, 100, 127]], "int8", 6)], [TensorSpec.of("int8", 7)], {})),
+    # venus int16 X at e(X) = 9 read as Q11 (4 times too small), and an int8 result at e(Y) = 6 written in Q7
+    ("iqSigmoid", "E-SIGMOID-2", ("venus",),
+     lambda: ([_t([[-3000, -700, -1, 0, 1, 700, 2500, 4000]], "int16", 9)], [TensorSpec.of("int8", 6)], {})),
+    ("iqTanh", "E-SIGMOID-2", ("venus",),
+     lambda: ([_t([[-3000, -700, -1, 0, 1, 700, 2500, 4000]], "int16", 9)], [TensorSpec.of("int8", 7)], {})),
+    # arcs / venusA iqTanh: X read as int32 and shifted right by e(X) − 27 < 0 taken unsigned: every output 0
+    ("iqTanh", "E-TANH-1", ("venusA", "arcs"),
+     lambda: ([_t([[-128, -40, -1, 0, 1, 40, 100, 127]], "int8", 6)], [TensorSpec.of("int8", 7)], {})),
+    ("SoftmaxInt", "E-SOFTMAX-3", ("arcs",),
+     lambda: ([_t([[10, -20, 30, 5]], "int8", 4)], [TensorSpec.of("int32", 20)], {"axis": -1})),    # LayerNormInt: the spec's Q15 result; thinker normalises to Q10 and adds β 32 times too large
+    ("LayerNormInt", "E-LAYERNORM-1", ("venusA", "arcs"),
+     lambda: ([_t([[[10, -20, 30, 5, -7, 0, 64, -128]]], "int8", 6), _t([127, 100, -50, 64, 1, -128, 77, 3], "int8", 7),
+               _t([-32232, 24379, 31962, 7350, -9487, -18760, 1 << 20, -(1 << 20)], "int32", 22)],
+              [TensorSpec.of("int8", 5)], {})),
+    # a 600-element row of 127, −128: N·ΣX² = 5852340000 passes 2^32 (thinker's int32 product wraps to
+    # 1557372704, a smaller D, so larger normalised values)
+    ("LayerNormInt", "E-LAYERNORM-2", ("venusA", "arcs"),
+     lambda: ([_t(np.where(np.arange(600) % 2 == 0, 127, -128).reshape(1, 1, 600), "int8", 4),
+               _t(np.full(600, 64), "int8", 6), _t(np.zeros(600, dtype=np.int64), "int32", 21)],
+              [TensorSpec.of("int8", 4)], {})),
+    # LSTMInt venus: the spec's Q15-gate cell (thinker computes linger 1.x's Q7 cell, not modelled)
+    ("LSTMInt", "E-LSTM-1", ("venus",), lambda: _lstm(3, 3, 5, 5)),
+    # LSTMInt e(h) = 4, e(Y) = 6 (thinker runs the hidden state at e(Y)); T = I so E-LSTM-3 stays out of it
+    ("LSTMInt", "E-LSTM-2", ("venusA", "arcs"), lambda: _lstm(3, 3, 4, 6)),
+    # LSTMInt batch first with T = 3, I = 2: thinker walks I = 2 steps
+    ("LSTMInt", "E-LSTM-3", ("venusA", "arcs"), lambda: _lstm(3, 2, 5, 5)),
+    # GRUInt arcs / venusA: the spec's Q31-gate cells (thinker feeds Q11 sums to the Q27 functions, not modelled)
+    ("GRUInt", "E-GRU-1", ("venusA", "arcs"), _gru),
 ]

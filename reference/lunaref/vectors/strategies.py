@@ -11,6 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lunaref import Tensor, TensorSpec
+from lunaref.luna import piecewise
 from lunaref.numerics import dtype
 
 OUT_INTS = ["int8", "int16", "int32"]
@@ -60,6 +61,12 @@ def requant_case(draw):
 
 
 CASES: dict = {}  # registry op name -> strategy of (inputs, outputs, attrs); filled below
+
+
+def _uniform_array(draw, shape, lo, hi):
+    """Integers drawn uniformly from [lo, hi] (no bias towards the limits)."""
+    n = int(np.prod(shape))
+    return np.array(draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)), dtype=np.int64).reshape(shape)
 
 
 def _int8_array(draw, shape, lo=-128, hi=127):
@@ -122,6 +129,17 @@ def batchnorm_case(draw):
     e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
     e_y = draw(st.integers(e_x + e_w - 10, e_x + e_w + 2))
     inputs = [Tensor.of(x, "int8", e_x), Tensor.of(_int8_array(draw, (c,)), "int8", e_w),
+              Tensor.of(_int8_array(draw, (c,), -3000, 3000), "int32", e_x + e_w)]
+    return inputs, [TensorSpec.of("int8", e_y)], {}
+
+
+@st.composite
+def batchnorm1d_case(draw):
+    c = draw(st.integers(1, 3))
+    shape = draw(st.sampled_from([(draw(st.integers(1, 2)), c), (1, c, draw(st.integers(1, 4)))]))
+    e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
+    e_y = draw(st.integers(e_x + e_w - 10, e_x + e_w + 2))
+    inputs = [Tensor.of(_int8_array(draw, shape), "int8", e_x), Tensor.of(_int8_array(draw, (c,)), "int8", e_w),
               Tensor.of(_int8_array(draw, (c,), -3000, 3000), "int32", e_x + e_w)]
     return inputs, [TensorSpec.of("int8", e_y)], {}
 
@@ -203,7 +221,7 @@ def _no_attrs(strategy):
 
 CASES.update({
     "Quant": _no_attrs(quant_case()), "Dequant": _no_attrs(dequant_case()), "Requant": _no_attrs(requant_case()),
-    "Conv2dInt": conv_case(), "LinearInt": linear_case(), "BatchNorm2dInt": batchnorm_case(),
+    "Conv2dInt": conv_case(), "LinearInt": linear_case(), "BatchNorm2dInt": batchnorm_case(), "BatchNorm1dInt": batchnorm1d_case(),
     "iqAdd": iqadd_case(), "Relu": relu_case(), "MaxPool": maxpool_case(), "AvgPool2dInt": avgpool_case(),
     "Reshape": reshape_case(), "Flatten": flatten_case(),
 })
@@ -690,6 +708,30 @@ def relux_primitive_case(draw):
 PRIMITIVE_CASES.update({"prelu": _prelu_primitive(prelu_case()), "relux": relux_primitive_case()})
 
 
+@st.composite
+def softmax_primitive_case(draw):
+    """Rows of Q25 int32: int8/int16 values widened from an exponent (saturated), full-range int32, clusters;
+    now and then one long row of near-equal values (the exponential sum saturates at 256 equal elements)."""
+    if draw(st.integers(0, 9)) == 0:
+        n = draw(st.integers(250, 300))
+        base = draw(st.integers(-(1 << 31), (1 << 31) - 1))
+        x = np.clip(base - np.array(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))), -(1 << 31),
+                    (1 << 31) - 1)
+        return [x.reshape(1, n).astype(np.int32)], {}
+    rows, n = draw(st.integers(1, 3)), draw(st.integers(1, 12))
+    kind = draw(st.sampled_from(["int8", "int16", "int32", "cluster"]))
+    if kind == "int32":
+        v = np.array(draw(st.lists(st.integers(-(1 << 31), (1 << 31) - 1), min_size=rows * n, max_size=rows * n)))
+    elif kind == "cluster":
+        c, w = draw(st.integers(-(1 << 31), (1 << 31) - 1)), draw(st.sampled_from([1, 1000, 1 << 20, 1 << 26]))
+        v = np.clip(c + np.array(draw(st.lists(st.integers(-w, w), min_size=rows * n, max_size=rows * n))),
+                    -(1 << 31), (1 << 31) - 1)
+    else:
+        e = draw(st.integers(0, 25))
+        v = np.clip(_values(draw, kind, (rows * n,)) << (25 - e), -(1 << 31), (1 << 31) - 1)
+    return [np.asarray(v, dtype=np.int64).reshape(rows, n).astype(np.int32)], {}
+
+
 # ---------------------------------------------------------------------------------------------
 # ops breadth I (arithmetic): iqSub, iqMul, iqDiv, iqSum, iqVar
 # ---------------------------------------------------------------------------------------------
@@ -737,7 +779,7 @@ def iqdiv_case(draw):
         if not -62 <= eo <= 62:
             eo = e1 - e2
         return [Tensor.of(a, "int32", e1), Tensor.of(q, "int32", e2)], [TensorSpec.of("int32", eo)], {}
-    t = draw(st.sampled_from(["int8", "int8", "int32"]))
+    t = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
     d = dtype(t)
     n = draw(st.integers(1, 6))
     q = draw(st.one_of(st.sampled_from([1, 2, 3, -1, -2, -3, 4, 5, 7, d.max, d.min]),
@@ -788,9 +830,10 @@ CASES["BmmInt"] = bmm_case()
 # ops breadth II: Conv1dInt, ConvTranspose2dInt
 
 @st.composite
-def conv1d_case(draw):
+def conv1d_case(draw, weights: str = "int8"):
     """Conv1dInt cases valid on every platform (kernel <= 5, pads <= min(4, kernel), stride <= kernel):
-    group 1, depthwise and grouped, bias, ReLU, shifts of both signs."""
+    group 1, depthwise and grouped, bias, ReLU, shifts of both signs; ``weights="int4"``: int4 weights
+    (arcs and venusA only)."""
     n = draw(st.integers(1, 2))
     group = draw(st.sampled_from([1, 1, 2, 3]))
     depthwise = draw(st.booleans()) and group > 1
@@ -802,10 +845,10 @@ def conv1d_case(draw):
     pads = (draw(st.integers(0, min(k, 3))), draw(st.integers(0, min(k, 3))))
     length = draw(st.integers(max(1, k - sum(pads)), 8))
     x = _int8_array(draw, (n, c, length))
-    wt = _int8_array(draw, (oc, cg, k))
+    wt = _int8_array(draw, (oc, cg, k), *((-8, 7) if weights == "int4" else (-128, 127)))
     e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
     e_y = draw(st.integers(e_x + e_w - 14, e_x + e_w + 2))
-    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, "int8", e_w)]
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, weights, e_w)]
     if draw(st.booleans()):
         inputs.append(Tensor.of(_int8_array(draw, (oc,), -5000, 5000), "int32", e_x + e_w))
     attrs = {"kernel_shape": (k,), "strides": (s,), "pads": pads, "dilations": (1,), "group": group,
@@ -815,9 +858,9 @@ def conv1d_case(draw):
 
 
 @st.composite
-def convtranspose_case(draw):
+def convtranspose_case(draw, weights: str = "int8"):
     """ConvTranspose2dInt cases valid on every platform: group 1, strides 1/2/4 up to the kernel, pads,
-    output padding, bias, ReLU, shifts of both signs."""
+    output padding, bias, ReLU, shifts of both signs; int8 or (``weights="int4"``) int4 weights."""
     n = draw(st.integers(1, 2))
     c, oc = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
@@ -831,10 +874,10 @@ def convtranspose_case(draw):
     pl = draw(st.integers(0, min(kw, full_w - 1)))
     pr = draw(st.integers(0, min(kw, full_w - 1 - pl)))
     x = _int8_array(draw, (n, c, h, w))
-    wt = _int8_array(draw, (c, oc, kh, kw))
+    wt = _int8_array(draw, (c, oc, kh, kw), *((-8, 7) if weights == "int4" else (-128, 127)))
     e_x, e_w = draw(st.integers(0, 8)), draw(st.integers(0, 8))
     e_y = draw(st.integers(e_x + e_w - 14, e_x + e_w + 2))
-    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, "int8", e_w)]
+    inputs = [Tensor.of(x, "int8", e_x), Tensor.of(wt, weights, e_w)]
     if draw(st.booleans()):
         inputs.append(Tensor.of(_int8_array(draw, (oc,), -5000, 5000), "int32", e_x + e_w))
     attrs = {"kernel_shape": (kh, kw), "strides": (sh, sw), "pads": (pt, pl, pb, pr), "output_padding": (oph, opw),
@@ -842,7 +885,8 @@ def convtranspose_case(draw):
     return inputs, [TensorSpec.of("int8", e_y)], attrs
 
 
-CASES.update({"Conv1dInt": conv1d_case(), "ConvTranspose2dInt": convtranspose_case()})
+CASES.update({"Conv1dInt": st.one_of(conv1d_case(), conv1d_case("int4")),
+              "ConvTranspose2dInt": st.one_of(convtranspose_case(), convtranspose_case("int4"))})
 
 
 @st.composite
@@ -866,3 +910,269 @@ def deconv_primitive_case(draw):
 
 
 PRIMITIVE_CASES.update({"conv1d": conv1d_primitive_case(), "conv_transpose2d": deconv_primitive_case()})
+
+
+PRIMITIVE_CASES["softmax"] = softmax_primitive_case()
+
+
+@st.composite
+def softmaxint_case(draw):
+    """SoftmaxInt: int8 (every platform) or int16/int32 input (venusA), any output width, the axis anywhere,
+    input exponents from saturating (0) to rounding (> 25), output exponents around 7 … 15 and beyond."""
+    ti = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    to = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    shape = draw(st.sampled_from([(1, 6), (1, 2, 5), (2, 3, 4), (1, 1), (1, 4, 1), (3,)]))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    e_x = draw(st.one_of(st.integers(0, 10), st.integers(-3, 30)))
+    e_y = draw(st.one_of(st.integers(6, 10), st.integers(0, 20)))
+    x = _values(draw, ti, shape)
+    return [Tensor.of(x, ti, e_x)], [TensorSpec.of(to, e_y)], {"axis": axis}
+
+
+CASES["SoftmaxInt"] = softmaxint_case()
+
+
+@st.composite
+def layernorm_rsqrt_primitive_case(draw):
+    """The layer-norm rsqrt: rows of int32 numerators, one int64 D per row — D from 0 and the small
+    (left-normalised) values up to just below 2^60, numerators small (ties) or full-range (saturation)."""
+    rows, n = draw(st.integers(1, 3)), draw(st.integers(1, 8))
+    d = draw(st.lists(st.one_of(st.integers(0, 300), st.integers(0, (1 << 60) - 1),
+                                st.sampled_from([0, 1, 255, 256, 1023, 1024, (1 << 48) - 1, 1 << 48, (1 << 60) - 1])),
+                      min_size=rows, max_size=rows))
+    lim = draw(st.sampled_from([1 << 8, 1 << 20, 1 << 31]))
+    num = draw(st.lists(st.integers(-lim, lim - 1), min_size=rows * n, max_size=rows * n))
+    return [np.array(num, dtype=np.int64).reshape(rows, n), np.array(d, dtype=np.int64)], {}
+
+
+PRIMITIVE_CASES["layernorm_rsqrt"] = layernorm_rsqrt_primitive_case()
+
+
+@st.composite
+def layernormint_case(draw):
+    """LayerNormInt: int8 rows normalised over the last axis or the last two, γ int8, β int32 at 15 + e(γ)
+    (small, large or extreme), output shifts from negative to large; constant rows now and then."""
+    shape = draw(st.sampled_from([(1, 2, 4), (1, 3, 8), (1, 1, 5), (2, 2, 3), (1, 2, 2, 3), (1, 1)]))
+    two = len(shape) >= 2 and shape[-2] > 1 and draw(st.booleans())
+    n = shape[-1] * (shape[-2] if two else 1)
+    x = _int8_array(draw, shape)
+    if draw(st.integers(0, 4)) == 0:
+        x = np.full(shape, draw(st.integers(-128, 127)), dtype=np.int64)
+    e_x, e_g = draw(st.integers(0, 12)), draw(st.integers(0, 8))
+    e_y = draw(st.one_of(st.integers(e_g + 12, e_g + 17), st.integers(e_g, e_g + 20)))
+    lim = draw(st.sampled_from([1 << 10, 1 << 24, 1 << 31]))
+    beta = np.array(draw(st.lists(st.integers(-lim, lim - 1), min_size=n, max_size=n)), dtype=np.int64)
+    return ([Tensor.of(x, "int8", e_x), Tensor.of(_int8_array(draw, (n,)), "int8", e_g),
+             Tensor.of(beta, "int32", 15 + e_g)], [TensorSpec.of("int8", e_y)], {})
+
+
+CASES["LayerNormInt"] = layernormint_case()
+
+
+# ---------------------------------------------------------------------------------------------
+# nonlinear (issue 10): GELU and SiLU — venusA's piecewise-linear primitives and the ops on them
+# ---------------------------------------------------------------------------------------------
+
+def _piecewise_ties(table, k: int = 27) -> list[int]:
+    """Inputs whose Q54 value ``x·slope + bias·2^30`` is an exact half at shift ``k``: per segment and sign,
+    the solutions of ``x·slope ≡ 2^(k−1) − bias·2^30 (mod 2^k)`` inside the segment (a few each)."""
+    out = []
+    for i in range(16):
+        lo, hi = table.bands[i], min(table.bands[i + 1], (1 << 31) - 1)
+        for sign, slope in ((1, table.slopes_pos[i]), (-1, table.slopes_neg[i])):
+            v = (abs(slope) & -abs(slope)).bit_length() - 1
+            rhs = ((1 << (k - 1)) - table.biases[i] * (1 << 30)) % (1 << k)
+            if rhs % (1 << v):
+                continue
+            mod = 1 << (k - v)
+            x0 = (rhs >> v) * pow((slope >> v) % mod, -1, mod) % mod
+            if sign > 0:
+                first = lo + ((x0 - lo) % mod)
+                out += [x for x in range(first, hi + 1, mod)][:3]
+            else:
+                first = -hi + ((x0 + hi) % mod)
+                out += [x for x in range(first, -lo, mod) if x < 0][:3]
+    return out
+
+
+@st.composite
+def piecewise_primitive_case(draw, table):
+    """GELU / swish primitive: int32 values anywhere, at and around the band edges (both signs), the extremes,
+    and inputs that meet an exact half at the Q27 shift; the output width drawn."""
+    out = draw(st.sampled_from(["int32", "int32", "int16", "int8"]))
+    edges = [s * (b + d) for b in table.bands[1:16] for d in (-1, 0, 1) for s in (1, -1)]
+    special = st.sampled_from(edges + [-(1 << 31), -(1 << 31) + 1, (1 << 31) - 1, 0, 1, -1])
+    ties = st.sampled_from(_piecewise_ties(table))
+    value = st.one_of(st.integers(-(1 << 31), (1 << 31) - 1), special, ties,
+                      st.integers(-(1 << 29), 1 << 29))
+    x = draw(st.lists(value, min_size=1, max_size=12))
+    return [np.array(x, dtype=np.int32)], {"out": out}
+
+
+@st.composite
+def piecewise_op_case(draw):
+    """GeluInt / SiluInt (venusA): int8, int16 or int32 input at exponents from saturating (small e(X)) to
+    rounding (> 27); output of any width at exponents around linger's (3 … 7) and up to 27 and beyond."""
+    ti = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    to = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    shape = draw(st.sampled_from([(1, 6), (2, 3), (1, 2, 4), (5,), (1, 1)]))
+    e_x = draw(st.one_of(st.integers(2, 8), st.integers(-4, 31)))
+    e_y = draw(st.one_of(st.integers(3, 8), st.integers(0, 30)))
+    return [Tensor.of(_values(draw, ti, shape), ti, e_x)], [TensorSpec.of(to, e_y)], {}
+
+
+PRIMITIVE_CASES.update({"gelu": piecewise_primitive_case(piecewise.GELU), "swish": piecewise_primitive_case(piecewise.SWISH)})
+CASES.update({"GeluInt": piecewise_op_case(), "SiluInt": piecewise_op_case()})
+
+
+@st.composite
+def gruint_case(draw, big: bool = False):
+    """GRUInt (ops/gruint.md): T ≤ 4 steps, B ≤ 3 sequences, I, H ≤ 4; optional biases (full int32 range when
+    ``big``: saturated gate sums, |gate| > 16), H0, lengths; either layout and direction; e(Y) ≠ e_h at times."""
+    t_len, batch = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    n_in, hidden = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    e_x, e_iw, e_hw, e_h = (draw(st.integers(0, 10)) for _ in range(4))
+    e_y = draw(st.sampled_from([e_h, e_h, draw(st.integers(0, 10))]))
+    lim = (1 << 31) - 1 if big else 1 << 16
+
+    layout, direction = draw(st.integers(0, 1)), draw(st.integers(0, 1))
+    x = _uniform_array(draw, (t_len, batch, n_in), -128, 127)
+    inputs = [Tensor.of(np.swapaxes(x, 0, 1) if layout else x, "int8", e_x)]
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_uniform_array(draw, (batch,), 0, t_len), "int64"))
+    if draw(st.booleans()):
+        inputs.append(Tensor.of(_uniform_array(draw, (1, batch, hidden), -128, 127), "int8", e_h))
+    inputs += [Tensor.of(_uniform_array(draw, (3 * hidden, n_in), -128, 127), "int8", e_iw),
+               Tensor.of(_uniform_array(draw, (3 * hidden, hidden), -128, 127), "int8", e_hw)]
+    if draw(st.booleans()):
+        inputs += [Tensor.of(_uniform_array(draw, (3 * hidden,), -lim, lim), "int32", e_x + e_iw),
+                   Tensor.of(_uniform_array(draw, (3 * hidden,), -lim, lim), "int32", e_h + e_hw)]
+    return inputs, [TensorSpec.of("int8", e_y), TensorSpec.of("int8", e_h)], {"direction": direction, "layout": layout}
+
+
+CASES["GRUInt"] = st.one_of(gruint_case(), gruint_case(big=True))
+
+
+@st.composite
+def lstmint_case(draw):
+    """LSTMInt (ops/lstmint.md): T ≤ 4 steps, B ≤ 3 sequences, I, H ≤ 4; optional lengths (int32 or int64),
+    H0 at e(H_n) with C0 at Q15; either layout and direction; e(Y) above, at or below e(H_n) (saturation)."""
+    t_len, batch = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+    n_in, hidden = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    e_x, e_iw, e_hw, e_h = (draw(st.integers(0, 8)) for _ in range(4))
+    e_y = draw(st.sampled_from([e_h, e_h + draw(st.integers(1, 4)), max(e_h - 1, 0)]))
+
+    layout, direction = draw(st.integers(0, 1)), draw(st.integers(0, 1))
+    x = _uniform_array(draw, (t_len, batch, n_in), -128, 127)
+    inputs = [Tensor.of(np.swapaxes(x, 0, 1) if layout else x, "int8", e_x)]
+    if draw(st.booleans()):
+        lengths = draw(st.lists(st.integers(0, t_len), min_size=batch, max_size=batch))
+        inputs.append(Tensor.of(np.array(lengths, dtype=np.int64), draw(st.sampled_from(["int32", "int64"]))))
+    if draw(st.booleans()):
+        inputs += [Tensor.of(_uniform_array(draw, (1, batch, hidden), -128, 127), "int8", e_h),
+                   Tensor.of(_uniform_array(draw, (1, batch, hidden), -(1 << 16), 1 << 16), "int32", 15)]
+    inputs += [Tensor.of(_uniform_array(draw, (4 * hidden, n_in), -128, 127), "int8", e_iw),
+               Tensor.of(_uniform_array(draw, (4 * hidden, hidden), -128, 127), "int8", e_hw),
+               Tensor.of(_uniform_array(draw, (4 * hidden,), -(1 << 16), 1 << 16), "int32", e_x + e_iw),
+               Tensor.of(_uniform_array(draw, (4 * hidden,), -(1 << 16), 1 << 16), "int32", e_h + e_hw)]
+    outs = [TensorSpec.of("int8", e_y), TensorSpec.of("int8", e_h), TensorSpec.of("int32", 15)]
+    return inputs, outs, {"direction": direction, "layout": layout}
+
+
+CASES["LSTMInt"] = lstmint_case()
+
+
+# ---------------------------------------------------------------------------------------------
+# nonlinear (issue 10): sigmoid and tanh — the LUNA primitives (spec/nonlinear.md §1) and iqSigmoid / iqTanh
+# ---------------------------------------------------------------------------------------------
+
+_ACTIVATION_TIES: dict = {}
+
+
+def _activation_ties(kind: str, platform: str, out: str) -> list[int]:
+    """Inputs whose raw value (Q15 / Q31 / Q58) is an exact half at the ``out`` form's shift: venusA's exact
+    value by solving ``slope·x ≡ 2^(s−1) − bias·2^30 (mod 2^s)`` per segment, the floored forms (venus, arcs)
+    by a bisection on the monotone raw value for each half-way target."""
+    from lunaref.luna import activation as act
+
+    key = (kind, platform, out)
+    if key in _ACTIVATION_TIES:
+        return _ACTIVATION_TIES[key]
+    s = act.raw_q(platform) - (dtype(out).bits - 1)
+    found: list[int] = []
+    if s > 0 and act.raw_q(platform) == 58:
+        table = act.Q27_SIGMOID if kind == "sigmoid" else act.Q27_TANH
+        pos, neg = act.VENUSA_BIASES[kind]
+        for i in range(16):
+            lo, hi = table.bands[i], min(table.bands[i + 1], (1 << 31) - 1)
+            for sign, bias in ((1, pos[i]), (-1, neg[i])):
+                slope = table.slopes[i]              # sigmoid: slope·x, x signed; tanh: ±(slope·|x| + b): same congruence
+                v = (slope & -slope).bit_length() - 1
+                rhs = ((1 << (s - 1)) - bias * (1 << 30)) % (1 << s)     # −2^(s−1) ≡ 2^(s−1): tanh's x < 0 too
+                if v >= s or rhs % (1 << v):
+                    continue
+                mod = 1 << (s - v)
+                a0 = (rhs >> v) * pow((slope >> v) % mod, -1, mod) % mod     # slope·a ≡ rhs, a = x (sigmoid) or |x|
+                if kind == "sigmoid" and sign < 0:
+                    cand = [x for x in range(-hi + ((a0 + hi) % mod), -lo, mod) if x < 0][:3]
+                else:
+                    cand = [sign * a for a in range(lo + ((a0 - lo) % mod), hi + 1, mod)][:3]
+                found += [x for x in cand if -(1 << 31) < x < (1 << 31)]
+    elif s > 0:
+        bits = act.input_q(platform) + 4
+        lo, hi = -(1 << bits), (1 << bits) - 1
+        r_lo, r_hi = (int(v) for v in act.raw(kind, np.array([lo, hi]), platform))
+        half = 1 << (s - 1)
+        first = r_lo + ((half - r_lo) % (1 << s))
+        targets = np.arange(first, r_hi + 1, 1 << s, dtype=np.int64)[:4096]
+        a, b = np.full(targets.shape, lo, np.int64), np.full(targets.shape, hi, np.int64)
+        for _ in range(bits + 2):                     # smallest x with raw(x) ≥ target (raw is non-decreasing)
+            mid = (a + b) >> 1
+            up = act.raw(kind, mid, platform) >= targets
+            b, a = np.where(up, mid, b), np.where(up, a, mid + 1)
+        ok = act.raw(kind, a, platform) == targets
+        found = [int(x) for x in a[ok]]
+    found = [x for x in found if act.raw(kind, np.array([x]), platform)[0] % (1 << s) == (1 << (s - 1))] if s > 0 else []
+    _ACTIVATION_TIES[key] = found
+    return found
+
+
+@st.composite
+def activation_primitive_case(draw, kind: str):
+    """sigmoid / tanh primitive: int16 (venus, Q11) or int32 (arcs, venusA, Q27) values anywhere, at and around
+    the band edges (both signs), the extremes, and inputs that meet an exact half at the output's shift."""
+    from lunaref.luna import activation as act
+
+    t = draw(st.sampled_from(["int16", "int32", "int32"]))
+    out = draw(st.sampled_from(["int8", "int16"] if t == "int16" else ["int32", "int16", "int8", "int8"]))
+    bits = 16 if t == "int16" else 32
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    tables = ([act.VENUS_SIGMOID if kind == "sigmoid" else act.VENUS_TANH] if t == "int16" else
+              [act.Q27_SIGMOID if kind == "sigmoid" else act.Q27_TANH])
+    edges = [s * (b + d) for tb in tables for b in tb.bands[1:16] for d in (-1, 0, 1) for s in (1, -1)]
+    special = st.sampled_from(edges + [lo, lo + 1, hi, 0, 1, -1])
+    ties = [x for p in (["venus"] if t == "int16" else ["arcs", "venusA"]) if out in act.output_types(p)
+            for x in _activation_ties(kind, p, out)]
+    value = st.one_of(st.integers(lo, hi), special, st.integers(lo >> 3, hi >> 3),
+                      *([st.sampled_from(ties)] if ties else []))
+    x = draw(st.lists(value, min_size=1, max_size=12))
+    return [np.array(x, dtype=t)], {"out": out}
+
+
+PRIMITIVE_CASES.update({"sigmoid": activation_primitive_case("sigmoid"), "tanh": activation_primitive_case("tanh")})
+
+
+@st.composite
+def activation_op_case(draw):
+    """iqSigmoid / iqTanh: int8 (every platform) or int16 (venus) input at exponents from saturating (small e(X))
+    through linger's (4 … 8) to rounding (> 11 on venus, > 27 on arcs/venusA); output int8 / int16 / int32 at the
+    primitive's Q (bits − 1, what arcs and venusA require) or, for venus, anywhere from 0 to 20."""
+    ti = draw(st.sampled_from(["int8", "int8", "int8", "int16"]))
+    to = draw(st.sampled_from(["int8", "int8", "int16", "int32"]))
+    shape = draw(st.sampled_from([(1, 6), (2, 3), (1, 2, 4), (5,), (1, 1), (1, 12)]))
+    e_x = draw(st.one_of(st.integers(2, 8), st.integers(-4, 31)))
+    e_y = draw(st.one_of(st.just(dtype(to).bits - 1), st.just(dtype(to).bits - 1), st.integers(0, 20)))
+    return [Tensor.of(_values(draw, ti, shape), ti, e_x)], [TensorSpec.of(to, e_y)], {}
+
+
+CASES.update({"iqSigmoid": activation_op_case(), "iqTanh": activation_op_case()})
