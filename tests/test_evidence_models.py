@@ -54,6 +54,9 @@ LINGER3 += ["matmul_venus", "matmul_venusA", "matmul_arcs", "matmul_venusA__diag
 LINGER3 += [f"linear_layernorm_{p}" for p in ("venus", "venusA", "arcs", "venusA__diag_lnname", "arcs__diag_lnname")]
 LINGER3 += [f"{m}_{p}" for m in ("linear_softmax", "linear_softmax_m1") for p in ("venus", "venusA", "arcs")]
 LINGER3 += ["linear_softmax_m1_venus__diag_pq"]
+#: sigmoid / tanh exports (issue 10)
+LINGER3 += [f"{m}_{p}" for m in ("linear_sigmoid", "linear_sigmoid_m1", "linear_tanh") for p in ("venus", "venusA", "arcs")]
+LINGER3 += ["linear_sigmoid_m1_venus__diag_pq"]
 #: LSTM exports (recurrent cells, issue 11); lstm_t8_f8_* hold one value linger reports unsaturated (LSTM_SATURATED)
 LINGER3 += [f"{m}_{p}" for m in ("lstm", "lstm_t8_f8", "lstm_t8_f8_small") for p in ("venus", "venusA", "arcs")]
 LINGER3 += ["lstm_t8_f8_small_venus__diag_pq"]
@@ -61,7 +64,10 @@ LINGER3 += ["lstm_t8_f8_small_venus__diag_pq"]
 LINGER3 += [f"gru_t8_f8_small_{p}__diag_exportpatch" for p in ("venus", "venusA", "arcs")]
 #: Exports whose real thinker output is not sound, with the errata entry that explains it (the spec's
 #: result is linger's; thinker's must differ from it).
-UNSOUND = {"linear_layernorm_venusA__diag_lnname": "E-LAYERNORM-1 (Q10, β read at 10 + e(γ)) and E-LINEAR-1",
+UNSOUND = {"linear_sigmoid_venusA": "E-SIGMOID-1 (σ(0) everywhere) and E-SIGMOID-3 (the workspace overrun "
+                                    "rewrites the last row)",
+           "linear_sigmoid_m1_venusA": "E-SIGMOID-1 (the widening factor truncated to 16 bits: σ(0) everywhere)",
+           "linear_layernorm_venusA__diag_lnname": "E-LAYERNORM-1 (Q10, β read at 10 + e(γ)) and E-LINEAR-1",
            "linear_layernorm_arcs__diag_lnname": "E-LAYERNORM-1 and E-LAYERNORM-3 (the workspace overrun "
                                                  "clobbers the output)",
            "cat_mul_venusA": "E-LINEAR-1 (a 4-row QLinear on venusA)",
@@ -97,7 +103,10 @@ def test_linger3_export(evidence, name):
 
 
 #: arcs/venusA exports tpacker 3.0.4 cannot pack (so there is no thinker output), with the errata entry.
-NOT_PACKED = {"lstm_arcs": "E-LSTM-3 (the executor's output is [1, 16, 24]: no comparable output)",
+NOT_PACKED = {"linear_tanh_venusA": "E-TANH-1 (tpacker's iqTanh requires an int16 X)",
+              "linear_tanh_arcs": "E-TANH-1 (tpacker's iqTanh requires an int16 X)",
+              "linear_sigmoid_m1_venus__diag_pq": "tpacker's venus iqSigmoid requires an int16 X",
+              "lstm_arcs": "E-LSTM-3 (the executor's output is [1, 16, 24]: no comparable output)",
               "lstm_venusA": "E-LSTM-3 (the executor's output is [1, 16, 24]: no comparable output)",
               "linear_layernorm_venusA": "E-TPACKER-1 (QLayerNorm)",
               "linear_layernorm_arcs": "E-TPACKER-1 (QLayerNorm)",
@@ -105,7 +114,7 @@ NOT_PACKED = {"lstm_arcs": "E-LSTM-3 (the executor's output is [1, 16, 24]: no c
               "linear_softmax_m1_venus__diag_pq": "tpacker reads the QSoftmax axis from `dim` on venus (KeyError)"}
 
 #: Exports whose thinker output the thinker-3.0.4 compatibility mode reproduces although it is unsound.
-COMPAT_MODELLED = ["linear_layernorm_venusA__diag_lnname", "cat_mul_venusA", "bmm_venusA", "matmul_venusA__diag_mmname", "linear_softmax_venusA", "lstm_t8_f8_venusA", "lstm_t8_f8_arcs", "gru_t8_f8_small_arcs__diag_exportpatch", "gru_t8_f8_small_venusA__diag_exportpatch"]
+COMPAT_MODELLED = ["linear_sigmoid_m1_venusA", "linear_layernorm_venusA__diag_lnname", "cat_mul_venusA", "bmm_venusA", "matmul_venusA__diag_mmname", "linear_softmax_venusA", "lstm_t8_f8_venusA", "lstm_t8_f8_arcs", "gru_t8_f8_small_arcs__diag_exportpatch", "gru_t8_f8_small_venusA__diag_exportpatch"]
 
 
 #: Exports with a real thinker output that the compatibility mode must reproduce: the sound ones and those
