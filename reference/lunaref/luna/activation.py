@@ -32,8 +32,8 @@ from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile
 from ..platforms import profile as get_profile
 
-__all__ = ["KINDS", "Q27_SIGMOID", "Q27_TANH", "VENUS_SIGMOID", "VENUS_TANH", "ARCS_BIASES", "VENUSA_BIASES",
-           "input_q", "raw_q", "raw", "segment", "output_types", "activation", "sigmoid", "tanh"]
+__all__ = ["ARCS_BIASES", "KINDS", "Q27_SIGMOID", "Q27_TANH", "VENUSA_BIASES", "VENUS_SIGMOID", "VENUS_TANH",
+           "activation", "input_q", "output_types", "raw", "raw_q", "segment", "sigmoid", "tanh"]
 
 KINDS = ("sigmoid", "tanh")
 

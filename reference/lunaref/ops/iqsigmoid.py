@@ -19,7 +19,7 @@ The same module builds iqTanh (``ops/iqtanh.py``).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
