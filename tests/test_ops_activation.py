@@ -1,4 +1,4 @@
-"""Sigmoid and tanh: the LUNA primitives of every platform (spec/nonlinear.md §1) against a Python-int model,
+"""Sigmoid and tanh (and GluInt, built on the sigmoid): the LUNA primitives of every platform (spec/nonlinear.md §1) against a Python-int model,
 the venusA simulator table of the evidence, and the ops iqSigmoid / iqTanh (spec/ops/iqsigmoid.md, iqtanh.md):
 arithmetic, ONNX in both dialects, model.bin, and thinker 3.0.4's compatibility models."""
 
@@ -475,3 +475,160 @@ def test_model_bin_workspace():
     assert ws("iqSigmoid", "arcs", TensorSpec.of("int8", 6)) == [64] == ws("iqSigmoid", "venusA", TensorSpec.of("int8", 6))
     assert ws("iqSigmoid", "venus", TensorSpec.of("int16", 12)) == [64]
     assert ws("iqSigmoid", "venus", TensorSpec.of("int16", 11)) == [] == ws("iqTanh", "venusA", TensorSpec.of("int8", 6))
+
+
+# ---------------------------------------------------------------------------------------------
+# GluInt: A · σ(B) with the gate in Q15 (spec/ops/gluint.md)
+# ---------------------------------------------------------------------------------------------
+
+def glu_model(x: np.ndarray, e_x: int, e_y: int, axis: int, platform: str) -> np.ndarray:
+    """spec/ops/gluint.md in Python ints: the halves along ``axis``, B to the sigmoid's Q (saturated), the
+    widest sigmoid result (venus int16 Q15, arcs/venusA int32 Q31) rounded to Q15, A·G moved to e(Y)."""
+    moved = np.moveaxis(np.asarray(x), axis, -1)
+    n = moved.shape[-1] // 2
+    q, bits = (11, 16) if platform == "venus" else (27, 32)
+    out = []
+    for row in moved.reshape(-1, 2 * n).tolist():
+        for a, b in zip(row[:n], row[n:]):
+            g = _rhu(primitive_model("sigmoid", _sat(_rescale(b, e_x - q), bits), platform, bits), bits - 1 - 15)
+            out.append(_sat(_rescale(a * g, 15 + e_x - e_y), 8))
+    return np.moveaxis(np.array(out, dtype=np.int64).reshape(moved.shape[:-1] + (n,)), -1, axis)
+
+
+def _glu(values, e_x, e_y, platform, axis=-1, compat=None):
+    x = Tensor.of(np.array(values), "int8", e_x)
+    return REGISTRY.get("GluInt").run([x], [TensorSpec.of("int8", e_y)], {"axis": axis}, platform,
+                                      compat=compat)[0].data
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_glu_equals_model(data):
+    (x,), (y,), attrs = data.draw(CASES["GluInt"])
+    for platform in PLATFORMS:
+        (got,) = REGISTRY.get("GluInt").run([x], [y], attrs, platform)
+        want = glu_model(x.data, x.exponent, y.exponent, attrs["axis"], platform)
+        assert got.dtype == y.dtype and got.exponent == y.exponent and got.shape == want.shape
+        assert np.array_equal(got.data, want)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_glu_ties_on_both_signs(platform):
+    """B = 0 gives the gate σ(0) = 2^14 on every platform; at e(Y) = e(X), A·2^14 / 2^15 = A/2 is an exact half for
+    an odd A, and it rounds up on both signs."""
+    assert primitive_model("sigmoid", 0, platform, 16 if platform == "venus" else 32) >> (0 if platform == "venus"
+                                                                                          else 16) == 1 << 14
+    a = [-5, -3, -1, 1, 3, 5]
+    got = _glu([a + [0] * len(a)], 4, 4, platform)
+    assert got.tolist() == [[(v + 1) >> 1 for v in a]] == [[-2, -1, 0, 1, 2, 3]]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_glu_saturates(platform):
+    """e(Y) = e(X) + 3: A·G·8 leaves int8 for a large |A| and a gate near 1; small ones stay exact."""
+    got = _glu([[127, -128, 3, -3, 127, 127, 127, 127]], 4, 7, platform)
+    assert got.tolist() == [[127, -128, 24, -24]]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data())
+def test_glu_inner_axis_is_the_last_axis_moved(platform, data):
+    shape = data.draw(st.sampled_from([(2, 4, 3), (4, 2), (1, 2, 2, 2)]))
+    axis = data.draw(st.sampled_from([k for k in range(len(shape)) if shape[k] % 2 == 0]))
+    values = np.array(data.draw(st.lists(st.integers(-128, 127), min_size=int(np.prod(shape)),
+                                         max_size=int(np.prod(shape))))).reshape(shape)
+    e_x, e_y = data.draw(st.integers(0, 12)), data.draw(st.integers(0, 12))
+    moved = _glu(np.moveaxis(values, axis, -1), e_x, e_y, platform)
+    assert np.array_equal(_glu(values, e_x, e_y, platform, axis=axis), np.moveaxis(moved, -1, axis))
+
+
+@pytest.mark.parametrize("platform", ["arcs", "venusA"])
+def test_glu_int8_gate_has_no_q31_ties(platform):
+    """spec/ops/gluint.md: for int8 B at any e(X) in 0 … 27 no Q31 sigmoid value is an exact half at shift 16."""
+    b = np.arange(-128, 128)
+    for e_x in range(28):
+        xq = np.clip(b * (1 << (27 - e_x)), -(1 << 31), (1 << 31) - 1)
+        s = act.activation("sigmoid", xq, "int32", platform).astype(np.int64)
+        assert not ((s % (1 << 16)) == (1 << 15)).any()
+
+
+def test_glu_requires_an_even_split():
+    with pytest.raises(errors.ShapeMismatch, match="even"):
+        _glu([[1, 2, 3]], 4, 4, "venusA")
+    with pytest.raises(errors.UnsupportedAttribute):
+        _glu([[1, 2]], 4, 4, "venusA", axis=2)
+
+
+def test_glu_compat_arcs_writes_the_bytes_of_a():
+    """E-GLU-1: thinker's arcs kernel never multiplies; Y is the little-endian bytes of the int32-widened A,
+    transposed — rebuilt here with struct from the kernel's buffer layout."""
+    import struct
+    rng = np.random.default_rng(11)
+    for shape in [(1, 8), (3, 4), (2, 2, 6)]:
+        x = rng.integers(-128, 128, shape)
+        m, n = int(np.prod(shape[:-1])), shape[-1]
+        a_t = x.reshape(m, n).T[: n // 2].reshape(-1)           # the transposed A, row by row
+        raw = struct.pack(f"<{a_t.size}i", *a_t.tolist())[: m * (n // 2)]
+        want = np.frombuffer(raw, dtype=np.int8).reshape(n // 2, m).T.reshape(shape[:-1] + (n // 2,))
+        assert np.array_equal(_glu(x, 4, 4, "arcs", compat="thinker-3.0.4"), want)
+        assert np.array_equal(_glu(x, 4, 4, "venusA", compat="thinker-3.0.4"), _glu(x, 4, 4, "venusA"))
+        # an inner axis is E-GLU-3 (undefined): the compatibility mode computes the spec
+    x = rng.integers(-128, 128, (2, 4, 3))
+    assert np.array_equal(_glu(x, 4, 4, "arcs", axis=1, compat="thinker-3.0.4"), _glu(x, 4, 4, "arcs", axis=1))
+
+
+def _glu_onnx(op_type: str, domain: str, platform: str, dim: int = -1):
+    q = helper.make_node("Quant", ["x"], ["qx"], domain=domain, data_bits=8, scale_x=16.0, platform=platform)
+    extra = {"x_bits": 8, "platform": platform, "quant_mode": "floor_add"} if domain == "linger" else {}
+    nodes = [q, helper.make_node(op_type, ["qx"], ["y"], domain=domain, dim=dim, scale_x=16.0, o_bits=8, scale_o=32.0,
+                                 **extra),
+             helper.make_node("Dequant", ["y"], ["out"], domain=domain, scale_o=32.0)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 8])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid(domain, 1)])
+
+
+@pytest.mark.parametrize("op_type,domain", [("QGLU", "linger"), ("GluInt", "thinker")])
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("dim", [-1, 1])
+def test_glu_onnx(op_type, domain, platform, dim):
+    x = np.random.default_rng(5).standard_normal((2, 3, 8)).astype(np.float32) * 3
+    if dim == 1:
+        x = x[:, :2, :]
+    model = _glu_onnx(op_type, domain, platform, dim)
+    if dim == 1:
+        model.graph.input[0].type.tensor_type.shape.dim[1].dim_value = 2
+    graph = lunaref.load_onnx(model)
+    assert [n.op for n in graph.nodes] == ["Quant", "GluInt", "Dequant"]
+    assert graph.nodes[1].attrs == {"axis": dim} and graph.specs["y"].exponent == 5
+    (out,) = lunaref.run_onnx(model, [x], platform)
+    q = np.clip(np.floor(x * 16 + 0.5), -128, 127).astype(np.int64)
+    assert np.array_equal(out, glu_model(q, 4, 5, dim, platform).astype(np.float32) / 32)
+
+
+def _glu_graph(platform, shape, axis):
+    x, y = TensorSpec.of("int8", 4), TensorSpec.of("int8", 5)
+    node = Node("g", "GluInt", ("x",), ("y",), {"axis": axis}, (y,))
+    return Graph((ValueInfo("x", x.dtype, x.exponent, shape),), (ValueInfo("y", y.dtype, y.exponent),), {}, (node,),
+                 platform, None, {"x": x, "y": y})
+
+
+@pytest.mark.parametrize("platform", ["arcs", "venusA"])
+@pytest.mark.parametrize("shape,axis,workspace", [((2, 4, 6), -1, 7 * 6), ((2, 4, 6), 1, 7 * 2 * 4), ((3, 8), 1, 7 * 24)])
+def test_glu_model_bin(platform, shape, axis, workspace):
+    """Runs from model.bin; GluIntAttrs holds the ONNX dim as given; the workspace is tpacker's 7·M·N with M the
+    product of dims[0 … dim) — empty for a negative dim (E-GLU-4) — stored rounded up to 16 bytes."""
+    data = pack(_glu_graph(platform, shape, axis), platform, keep_quant=True).data
+    values = np.random.default_rng(9).integers(-128, 128, shape)
+    (got,) = run_resource(data, [values.astype(np.int8)], platform)
+    assert np.array_equal(got, _glu(values, 4, 5, platform, axis=axis))
+    res = read(data)
+    (rec,) = res.operators
+    assert rec.type == "GluInt" and rec.attrs == {"axis": axis}
+    assert [res.tensors[t].nbytes for t in rec.temps] == [-(-workspace // 16) * 16]
+
+
+def test_glu_model_bin_refused_on_venus():
+    with pytest.raises(errors.UnsupportedOp, match="venus executor builds no GluInt"):
+        pack(_glu_graph("venus", (1, 8), -1), "venus", keep_quant=True)

@@ -11,7 +11,7 @@ from lunaref import errors
 from lunaref.graph import Graph, Node, ValueInfo
 from lunaref.ops import REGISTRY
 from lunaref.resource.executor import run_resource
-from lunaref.resource.layout import EXECUTOR_OPS
+from lunaref.resource.layout import EXECUTOR_LACKS, EXECUTOR_OPS
 from lunaref.resource.packer import pack
 from lunaref.tensor import TensorSpec
 from lunaref.vectors.case import case_dirs, read_case
@@ -53,6 +53,8 @@ def _not_packable(case, graph):
     an op thinker's executor lacks (BatchNorm1dInt), which pack checks first."""
     if case.op not in EXECUTOR_OPS:   # e.g. BatchNorm1dInt (spec/ops/batchnorm1dint.md)
         return errors.UnsupportedOp, "no such operator"
+    if case.op in EXECUTOR_LACKS.get(case.platform, ()):   # GluInt on venus (E-GLU-2)
+        return errors.UnsupportedOp, "builds no"
     if case.op == "LSTMInt" and case.inputs[0].shape[0 if case.attrs.get("layout", 0) else 1] != 1:
         return errors.UnsupportedAttribute, "single sequence"
     if case.op == "GRUInt":           # thinker's GRUInt is unsound everywhere (E-GRU-1, E-GRU-4): not packed yet

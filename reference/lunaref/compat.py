@@ -102,6 +102,8 @@ class Thinker304:
     #: E-TANH-1: iqTanh reads X as int32 (tpacker makes it int16) and rescales it in place by ``e(X) − 27`` as an
     #: unsigned shift: every word becomes 0 or −1 below e(X) = 27 (arcs, venusA).
     tanh_reads_int32: bool = False
+    #: E-GLU-1: GluInt never multiplies: Y holds the bytes of the int32-widened A (arcs).
+    glu_never_multiplies: bool = False
 
 
 THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
@@ -120,7 +122,8 @@ THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
                sigmoid_factor_bits=16, tanh_reads_int32=True, gru_q11_into_q27=True, gru_rz_adds_hidden=False),
     Thinker304("arcs", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
                iqcat_wide_path="cpu", linear_refuses_int8_left_scale=True, softmax_axis="negative_only",
-               softmax_int32_output_raw=True, layernorm_q10=True, tanh_reads_int32=True, gru_q11_into_q27=True),
+               softmax_int32_output_raw=True, layernorm_q10=True, tanh_reads_int32=True, gru_q11_into_q27=True,
+               glu_never_multiplies=True),
 )}
 
 

@@ -945,6 +945,22 @@ def _activation(op: str) -> Callable[[_Importer, Any], None]:
     return handle
 
 
+def _glu(im: _Importer, node) -> None:
+    """linger 3.x ``linger::QGLU`` (``dim``, ``x_bits``, ``scale_x``, ``o_bits``, ``scale_o``; ``platform``,
+    ``quant_mode`` informational) and thinker's own ``GluInt`` (``dim``, ``scale_x``, ``scale_o``, ``o_bits``, as
+    tpacker reads it): GluInt with the split axis recorded as ``axis`` (ops/gluint.md)."""
+    a = im.attrs(node, {"dim", "scale_x", "scale_o", "x_bits", "data_bits", "o_bits"})
+    (x,) = im.inputs(node, 1, 1)
+    im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
+    _int_activation(im, x, node)
+    for k in ("x_bits", "data_bits"):
+        if k in a and im.spec(x, node).dtype.name != im.bits(a, (k,), node, allowed=(8, 16, 32)):
+            raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): {k} = {a[k]} but input {x!r} is "
+                                       f"{im.spec(x, node).dtype}")
+    to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
+    im.add(node, "GluInt", [x], {"axis": int(a.get("dim", -1))}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+
+
 def _gru(im: _Importer, node) -> None:
     """linger 1.x ``thinker::GRUInt`` / ``GRUInt_Is8_Is64`` (+ int64 lengths) / ``GRUInt_Is8_Is64_If32`` (+ lengths and
     an initial hidden state) and linger 3.x ``linger::QGRU`` (optional initial hidden state, ``has_hidden``):
@@ -1037,6 +1053,7 @@ HANDLERS: dict[str, Callable[[_Importer, Any], None]] = {
     "GeluInt": _piecewise("GeluInt"), "SiluInt": _piecewise("SiluInt"),   # nonlinear (issue 10)
     "GRUInt": _gru,   # recurrent cells (issue 11)
     "iqSigmoid": _activation("iqSigmoid"), "iqTanh": _activation("iqTanh"),   # nonlinear (issue 10)
+    "GluInt": _glu,   # nonlinear (issue 10): GLU
 }
 
 #: Ops that appear as standard ONNX ops (default domain) in both dialects.

@@ -18,6 +18,7 @@ from . import softmaxint  # nonlinear (issue 10)
 from . import layernormint  # nonlinear (issue 10): layer norm
 from . import geluint, siluint  # nonlinear (issue 10): GELU, SiLU (venusA, ONNX-level)
 from . import iqsigmoid, iqtanh  # nonlinear (issue 10): sigmoid, tanh
+from . import gluint  # nonlinear (issue 10): GLU
 from . import lstmint  # recurrent cells (issue 11)
 from . import gruint  # recurrent cells (issue 11)
 from .registry import DIALECTS, Case, Coverpoint, OpDef, Registry, Signature, check_spec
@@ -45,5 +46,6 @@ for _module in (geluint, siluint):  # nonlinear (issue 10): GELU, SiLU
     REGISTRY.register(_module.OP)
 for _module in (iqsigmoid, iqtanh):  # nonlinear (issue 10): sigmoid, tanh
     REGISTRY.register(_module.OP)
+REGISTRY.register(gluint.OP)  # nonlinear (issue 10): GLU
 REGISTRY.register(lstmint.OP)  # recurrent cells (issue 11)
 REGISTRY.register(gruint.OP)  # recurrent cells (issue 11)

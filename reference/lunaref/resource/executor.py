@@ -137,6 +137,8 @@ def _attrs(op: Operator) -> dict[str, Any]:
         return {"axis": int(a.get("axis", 0))}
     if op.type == "SoftmaxInt":
         return {"axis": int(a["axis"])}
+    if op.type == "GluInt":
+        return {"axis": int(a["axis"])}
     if op.type == "Clip" and a:   # ±FLT_MAX (what lunaref pack writes for an absent bound) is no bound
         big = float(np.finfo(np.float32).max)
         return {k: float(a[k]) for k in ("min", "max") if abs(float(a[k])) < big}

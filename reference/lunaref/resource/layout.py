@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["LABEL", "HEADER", "HEADER_SIZE", "PLATFORM_CODES", "MEM_TYPES", "LAYOUTS", "DTYPES",
-           "EXECUTOR_OPS", "DMA_OPS", "AttrStruct", "ATTR_STRUCTS", "ALIGN"]
+           "EXECUTOR_OPS", "EXECUTOR_LACKS", "DMA_OPS", "AttrStruct", "ATTR_STRUCTS", "ALIGN"]
 
 ALIGN = 16
 LABEL = b"thinker10"
@@ -51,6 +51,10 @@ LayerNormInt LinearInt LogSoftmax LogSoftmaxInt LSTMInt MaxPool MultiheadAttenti
 Requant Reshape Resize Shape ShuffleChannel Slice SoftmaxInt SparifyFFNInt Split Squeeze Tile topN topN2
 Transpose Unsqueeze
 """.split())
+
+#: Registered operators a platform's build nonetheless lacks: ``executor/core/ops/gluInt.c`` includes a GluInt
+#: kernel for arcs and venusA only, so on venus the operator returns ``T_ERR_NO_IMPLEMENTED`` (errata E-GLU-2).
+EXECUTOR_LACKS: dict[str, frozenset[str]] = {"venus": frozenset({"GluInt"})}
 
 
 #: Operators whose non-share-memory constants are prefetched through the DMA list, one entry each, in
@@ -131,6 +135,8 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     "topN2": AttrStruct("topNAttrs", struct.Struct("<bb"), (("dim", 1), ("max_num", 1))),
     # SoftmaxIntAttrs 1 (operator_attrs.h): venus's packer fills it from ONNX `dim`, arcs/venusA from `axis`
     "SoftmaxInt": AttrStruct("SoftmaxIntAttrs", struct.Struct("<b"), (("axis", 1),)),
+    # GluIntAttrs 1 (operator_attrs.h: int8 axis), tpacker fills it from ONNX `dim` as given (−1 stays −1)
+    "GluInt": AttrStruct("GluIntAttrs", struct.Struct("<b"), (("axis", 1),)),
     # LayerNormIntAttrs 8 (operator_attrs.h: int8 axis, int8 keepdims, float eps); the executor reads none of them
     "LayerNormInt": AttrStruct("LayerNormIntAttrs", struct.Struct("<bbxxf"), (("axis", 1), ("keepdims", 1), ("eps", 1))),
     # LstmIntAttrs 8 (operator_attrs.h): u16 direction, u16 hidden_size, u16 input_size, u8 layout, u8 quant_type

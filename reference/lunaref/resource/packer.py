@@ -30,7 +30,7 @@ from ..graph import Graph, Node
 from ..platforms import Profile
 from ..tensor import Tensor, TensorSpec
 from . import planner, weights
-from .layout import ATTR_STRUCTS, DMA_OPS, EXECUTOR_OPS, PLATFORM_CODES
+from .layout import ATTR_STRUCTS, DMA_OPS, EXECUTOR_LACKS, EXECUTOR_OPS, PLATFORM_CODES
 from .reader import DMAEntry, Header, IOEntry, Memory, Operator, Parameter, Resource, ShapeInfer, TensorRecord
 from .writer import align, write
 
@@ -237,6 +237,8 @@ def _attr_bytes(node: Node, prof: Profile, shapes_of: dict | None = None) -> byt
         fields = {"axis": int(a.get("axis", -1))}
     elif node.op == "SoftmaxInt":
         fields = {"axis": int(a.get("axis", -1))}
+    elif node.op == "GluInt":   # tpacker GluIntAttrs.serialize: the ONNX `dim` as given
+        fields = {"axis": int(a.get("axis", -1))}
     elif node.op == "LayerNormInt":   # tpacker LayerNormIntAttrs.serialize: constants, unread by the executor
         fields = {"axis": 1, "keepdims": 1, "eps": 1e-5}
     elif node.op == "LSTMInt":   # tpacker LstmIntAttrs.serialize: direction 0 forward / 1 reverse, layout 1 batch first
@@ -435,6 +437,9 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
         else:
             ws = (nbytes(x) * 4 if int8_in else 0) + (block * 4 if node.out_specs[0].dtype.name == "int8" else 0)
         return min(ws, 65536) or None
+    if node.op == "GluInt":   # graph_analysis/ops/GLUInt.py: 7·M·N bytes with M the product of dims[0 … dim) —
+        xs, dim = shape(x), int(node.attrs.get("axis", -1))   # an empty product for a negative dim (E-GLU-4)
+        return int(np.prod(xs[:max(dim, 0)], dtype=np.int64)) * xs[dim] * 7 or None
     if node.op == "LayerNormInt":  # graph_analysis/ops/LayerNormInt.py: max(2·|γ| + 8, 4·|γ|) (too small: E-LAYERNORM-3)
         n = int(np.prod(graph.constants[node.inputs[1]].shape)) if node.inputs[1] in graph.constants \
             else int(np.prod(shape(node.inputs[1])))
@@ -478,6 +483,9 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         if n.op == "GRUInt":   # no sound thinker GRU to target yet (spec/ops/gruint.md, errata E-GRU-1 … E-GRU-4)
             raise errors.UnsupportedOp(f"node {n.name!r}: GRUInt cannot be packed yet (thinker 3.0.4's GRUInt is "
                                        "unsound on every platform: E-GRU-1, E-GRU-4)")
+        if n.op in EXECUTOR_LACKS.get(prof.name, ()):
+            raise errors.UnsupportedOp(f"node {n.name!r}: {n.op} cannot be packed for {prof.name} (thinker 3.0.4's "
+                                       f"{prof.name} executor builds no {n.op} kernel)")
         if n.op == "Shape" and (n.attrs.get("start", 0) != 0 or n.attrs.get("end") is not None):
             raise errors.UnsupportedAttribute(f"node {n.name!r}: Shape with start/end cannot be packed (thinker's "
                                               "Shape has no attributes and writes every dimension)")

@@ -366,6 +366,16 @@ def _piecewise(rng):
     e_x = int(rng.integers(3, 7)) if rng.integers(0, 4) else 2
     return [Tensor.of(_i8(rng, _rows(rng)), "int8", e_x)], [TensorSpec.of("int8", int(rng.integers(3, 7)))], {}
 
+def _glu(rng):
+    """GluInt as linger 3.x exports it: int8 at e(X) 3 … 6, the last axis of even size 2 … 16 (now and then an
+    inner axis), int8 output at e(Y) 3 … 7."""
+    shape = list(_rows(rng))
+    axis = -1 if rng.integers(0, 4) else int(rng.integers(0, len(shape)))
+    shape[axis] *= 2
+    return ([Tensor.of(_i8(rng, tuple(shape)), "int8", int(rng.integers(3, 7)))],
+            [TensorSpec.of("int8", int(rng.integers(3, 8)))], {"axis": axis})
+
+
 @_per_platform
 def _activation(rng, platform):
     """iqSigmoid / iqTanh as linger exports them: int8 at e(X) 3 … 8 (linger 3) or, on venus, int16 at 9 … 13
@@ -410,5 +420,6 @@ BUILDERS: dict[str, Callable] = {
     "LayerNormInt": _layernorm,
     "GeluInt": _piecewise, "SiluInt": _piecewise,
     "iqSigmoid": _activation, "iqTanh": _activation,
+    "GluInt": _glu,
     "LSTMInt": _recurrent(4), "GRUInt": _recurrent(3),
 }

@@ -211,6 +211,9 @@ ERRATA: list[tuple[str, str, tuple[str, ...] | None, Callable[[], tuple]]] = [
     # arcs / venusA iqTanh: X read as int32 and shifted right by e(X) − 27 < 0 taken unsigned: every output 0
     ("iqTanh", "E-TANH-1", ("venusA", "arcs"),
      lambda: ([_t([[-128, -40, -1, 0, 1, 40, 100, 127]], "int8", 6)], [TensorSpec.of("int8", 7)], {})),
+    # arcs GluInt: no multiply; Y is the little-endian bytes of the int32-widened A
+    ("GluInt", "E-GLU-1", ("arcs",),
+     lambda: ([_t([[10, -20, 30, -128, 40, -40, 0, 127]], "int8", 4)], [TensorSpec.of("int8", 4)], {"axis": -1})),
     ("SoftmaxInt", "E-SOFTMAX-3", ("arcs",),
      lambda: ([_t([[10, -20, 30, 5]], "int8", 4)], [TensorSpec.of("int32", 20)], {"axis": -1})),    # LayerNormInt: the spec's Q15 result; thinker normalises to Q10 and adds β 32 times too large
     ("LayerNormInt", "E-LAYERNORM-1", ("venusA", "arcs"),

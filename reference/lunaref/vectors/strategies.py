@@ -1026,6 +1026,22 @@ CASES.update({"GeluInt": piecewise_op_case(), "SiluInt": piecewise_op_case()})
 
 
 @st.composite
+def gluint_case(draw):
+    """GluInt: int8 X with an even size along the split axis (the last or an inner one); input exponents from
+    saturating the gate's input (small e(X)) to rounding it (above 11 / 27); output exponents at e(X) (A·G is then
+    an exact half whenever B holds 0 and A is odd: G = 2^14) and around it (saturation above)."""
+    shape = list(draw(st.sampled_from([(1, 4), (2, 3), (1, 2, 3), (2, 1, 2), (1,), (1, 3, 1)])))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    shape[axis] *= 2
+    e_x = draw(st.one_of(st.integers(2, 8), st.integers(-2, 30)))
+    e_y = draw(st.one_of(st.just(e_x), st.integers(max(-4, e_x - 4), min(31, e_x + 6))))
+    return [Tensor.of(_int8_array(draw, tuple(shape)), "int8", e_x)], [TensorSpec.of("int8", e_y)], {"axis": axis}
+
+
+CASES["GluInt"] = gluint_case()
+
+
+@st.composite
 def gruint_case(draw, big: bool = False):
     """GRUInt (ops/gruint.md): T ≤ 4 steps, B ≤ 3 sequences, I, H ≤ 4; optional biases (full int32 range when
     ``big``: saturated gate sums, |gate| > 16), H0, lengths; either layout and direction; e(Y) ≠ e_h at times."""
