@@ -22,8 +22,9 @@ def test_kernels_report_every_named_kernel_with_its_path():
     rows = json.loads(r.stdout)["kernels"]
     assert [row["kernel"] for row in rows] == [k.name for k in KERNELS]
     for row, k in zip(rows, KERNELS):
-        assert row["ms"] > 0 and row["gemm_ms"] > 0 and row["macs"] == int(np.prod(k.gemm))
-        assert row["path"] == "float64"          # int8 and 2^20-bounded int32 operands stay under 2^53
+        assert row["ms"] > 0 and row["gemm_ms"] > 0 and row["macs"] == k.batch * int(np.prod(k.gemm))
+        # int8 operands with K ≤ 1024 stay under 2^24, 2^20-bounded int32 ones under 2^53
+        assert row["path"] == ("float64" if "int32" in k.name else "float32")
         assert (row["target"] is None) == (not k.target)
 
 
@@ -36,7 +37,8 @@ def test_the_named_kernels_are_valid_cases(k):
 
 def test_matmul_path_follows_the_bound():
     a = np.full((1, 4), 127)
-    assert matmul_path(4, a, a) == "float64"
+    assert matmul_path(4, a, a) == "float32"
+    assert matmul_path(1024, np.full((1, 1), 128), np.full((1, 1), -128)) == "float64"   # 1024 · 2^14 = 2^24
     big = np.array([[1 << 26]])
     assert matmul_path(2, big, big) == "int64"                 # 2 · 2^52 = 2^53: not below the bound
     assert 2 * (1 << 52) == FLOAT64_EXACT

@@ -38,11 +38,29 @@ def test_exact_matmul_takes_blas_only_under_the_bound(monkeypatch):
         return real(x, y)
 
     monkeypatch.setattr(matrix.np, "matmul", spy)
-    matrix.exact_matmul(np.full((2, 4), 127), np.full((4, 2), -128))            # 4*127*128 < 2^53
+    matrix.exact_matmul(np.full((2, 4), 127), np.full((4, 2), -128))            # 4*127*128 < 2^24: float32
+    matrix.exact_matmul(np.full((2, 1024), 128), np.full((1024, 2), -128))      # 1024*2^14 = 2^24: float64
+    matrix.exact_matmul(np.full((2, 1024), 127), np.full((1024, 2), -128))      # just below 2^24: float32
     big = (1 << 26)
     matrix.exact_matmul(np.full((2, 4), big), np.full((4, 2), big))            # 4*2^52 >= 2^53: int64
     matrix.exact_matmul(np.full((1, 2), 1 << 40), np.full((2, 1), 1 << 40))    # beyond 2^63: Python ints
-    assert calls == [np.float64, np.int64, object]
+    assert calls == [np.float32, np.float64, np.float32, np.int64, object]
+
+
+@given(st.data())
+def test_float32_path_is_exact_at_its_bound(data):
+    """Operands whose bound k·max|a|·max|b| lies just below 2^24 (the float32 path): the product equals Python
+    ints' — the extreme rows and columns included, where every partial sum reaches the bound."""
+    k = data.draw(st.integers(1, 1024))
+    m, n = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    lim = data.draw(st.sampled_from([127, 128]))
+    vals = st.one_of(st.sampled_from([-lim, lim - 1, -128 if lim == 128 else -127]), st.integers(-lim, lim - 1))
+    a = np.array(data.draw(st.lists(vals, min_size=m * k, max_size=m * k))).reshape(m, k)
+    b = np.array(data.draw(st.lists(vals, min_size=k * n, max_size=k * n))).reshape(k, n)
+    a[0, :], b[:, 0] = -lim, -lim                       # one dot product at the full bound k·lim²
+    got = matrix.exact_matmul(a, b)
+    assert matrix.matmul_path(k, a, b) == ("float32" if k * lim * lim < (1 << 24) else "float64")
+    assert got.dtype == np.int64 and got.tolist() == python_matmul(a, b)
 
 
 @given(st.data())

@@ -3,8 +3,9 @@
 Three groups, printed as a table each; nothing here is a test and nothing asserts a time:
 
 * **kernels** — the multiply-accumulate ops at named shapes with int8 operands, timed as a ratio to a
-  float64 GEMM of the same multiply-accumulate count measured in the same run (target ≤ 2×), with the
-  exactness path :func:`lunaref.luna.matrix.exact_matmul` took (float64 BLAS under the 2^53 bound, int64,
+  float64 GEMM of the same multiply-accumulate count measured in the same run — the im2col product, or for
+  BmmInt the batch of products — (target ≤ 2×), with the exactness path
+  :func:`lunaref.luna.matrix.exact_matmul` took (float32 or float64 BLAS under the 2^24 or 2^53 bound, int64,
   or Python integers).  int32-operand forms are reported without a target.
 * **models** — ONNX files given on the command line, through the ONNX graph and through a packed
   model.bin: milliseconds per inference after load (best and median of the repeats) and the peak of
@@ -49,7 +50,8 @@ def time_call(fn: Callable[[], Any], repeat: int) -> list[float]:
 
 @dataclass(frozen=True)
 class Kernel:
-    """One named kernel case: the op, its platform, and the GEMM ``(M, K, N)`` it amounts to."""
+    """One named kernel case: the op, its platform, and the GEMM ``(M, K, N)`` it amounts to (``batch`` of
+    them for a batched product)."""
 
     name: str
     op: str
@@ -57,6 +59,7 @@ class Kernel:
     build: Callable[[np.random.Generator], tuple[list[Tensor], list[TensorSpec], dict]]
     gemm: tuple[int, int, int]       # M, K, N: the im2col matrix product of the same MAC count
     target: bool = True              # int32-operand forms have no target
+    batch: int = 1                   # BmmInt: that many products of (M, K, N)
 
 
 def _i8(rng, shape):
@@ -106,8 +109,8 @@ KERNELS: tuple[Kernel, ...] = (
     Kernel("Conv2dInt 1x1 256->256 @16x16", "Conv2dInt", "venusA", _conv(256, 256, 1, 16, 0), (16 * 16, 256, 256)),
     Kernel("Conv1dInt k3 128->128 @L512", "Conv1dInt", "venusA", _conv1d(128, 128, 3, 512), (512, 128 * 3, 128)),
     Kernel("LinearInt 512x512, 64 rows", "LinearInt", "venusA", _linear(64, 512, 512), (64, 512, 512)),
-    Kernel("BmmInt 8x(64x64)(64x64) int8", "BmmInt", "venusA", _bmm(8, 64, 64, 64, "int8"), (8 * 64, 64, 64)),
-    Kernel("BmmInt 8x(64x64)(64x64) int32", "BmmInt", "arcs", _bmm(8, 64, 64, 64, "int32"), (8 * 64, 64, 64),
+    Kernel("BmmInt 8x(64x64)(64x64) int8", "BmmInt", "venusA", _bmm(8, 64, 64, 64, "int8"), (64, 64, 64), batch=8),
+    Kernel("BmmInt 8x(64x64)(64x64) int32", "BmmInt", "arcs", _bmm(8, 64, 64, 64, "int32"), (64, 64, 64), batch=8,
            target=False),
 )
 
@@ -129,9 +132,10 @@ def bench_kernels(repeat: int, out=print) -> list[dict]:
         op = REGISTRY.get(k.op)
         t_ref = min(time_call(lambda: op.run(inputs, outs, attrs, k.platform), repeat))
         m, kk, n = k.gemm
-        fa, fb = rng.standard_normal((m, kk)), rng.standard_normal((kk, n))
+        lead = (k.batch,) if k.batch > 1 else ()
+        fa, fb = rng.standard_normal(lead + (m, kk)), rng.standard_normal(lead + (kk, n))
         t_gemm = min(time_call(lambda: np.matmul(fa, fb), repeat))
-        rows.append({"kernel": k.name, "platform": k.platform, "macs": m * kk * n, "ms": t_ref * 1e3,
+        rows.append({"kernel": k.name, "platform": k.platform, "macs": k.batch * m * kk * n, "ms": t_ref * 1e3,
                      "gemm_ms": t_gemm * 1e3, "ratio": t_ref / t_gemm, "path": _kernel_path(k, inputs),
                      "target": KERNEL_TARGET if k.target else None})
     out(f"{'kernel':<34} {'platform':<8} {'MACs':>10} {'ms':>8} {'f64 GEMM ms':>12} {'ratio':>7} {'target':>7}  path")

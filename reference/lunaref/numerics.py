@@ -173,6 +173,9 @@ def shift_round(v: Any, s: int, mode: str | Rounding = Rounding.HALF_UP) -> np.n
     if v.dtype != object and s > 62:
         # q << s could leave int64; the quotient itself always fits, so compute in Python ints.
         return _to_int64_if_fits(shift_round(v.astype(object), s, mode))
+    if mode is Rounding.HALF_UP:      # numerics.md §3.1's overflow-free form: t = v >> (s−1); (t >> 1) + (t & 1)
+        t = v >> (s - 1)
+        return (t >> 1) + (t & 1)
     q = v >> s
     r = v - (q << s)
     half = 1 << (s - 1)
@@ -180,8 +183,6 @@ def shift_round(v: Any, s: int, mode: str | Rounding = Rounding.HALF_UP) -> np.n
         up = np.zeros(v.shape, dtype=bool)
     elif mode is Rounding.CEIL:
         up = r != 0
-    elif mode is Rounding.HALF_UP:
-        up = r >= half
     elif mode is Rounding.HALF_EVEN:
         up = (r > half) | ((r == half) & ((q & 1) == 1))
     elif mode is Rounding.HALF_AWAY:

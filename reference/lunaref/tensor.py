@@ -48,10 +48,13 @@ class Tensor:
             raw = np.asarray(data)
             if raw.dtype.kind not in "iu" and raw.dtype != object:
                 raise errors.DTypeMismatch(f"{what}: {t} tensor given {raw.dtype} data")
-            v = as_int(raw)
-            if v.size and (v.dtype == object or int(v.min()) < t.min or int(v.max()) > t.max):
-                raise errors.ValueOutOfRange(f"{what}: values outside the {t} range [{t.min}, {t.max}]")
-            arr = v.astype(t.storage)
+            if raw.dtype == t.storage and np.iinfo(raw.dtype).min == t.min and np.iinfo(raw.dtype).max == t.max:
+                arr = raw              # the storage type is the type's own range: nothing to check or widen
+            else:
+                v = as_int(raw)
+                if v.size and (v.dtype == object or int(v.min()) < t.min or int(v.max()) > t.max):
+                    raise errors.ValueOutOfRange(f"{what}: values outside the {t} range [{t.min}, {t.max}]")
+                arr = v.astype(t.storage)
             exponent = None if exponent is None else check_exponent(exponent, t, what)
         else:
             arr = np.asarray(data, dtype=t.storage)

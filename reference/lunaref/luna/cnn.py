@@ -15,7 +15,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .. import errors
 from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
-from .matrix import exact_matmul
+from .matrix import exact_matmul, exact_operands, exact_product
 
 __all__ = ["output_size", "windows", "conv2d_acc", "conv2d", "conv1d", "conv_transpose2d_acc", "conv_transpose2d",
            "max_pool2d", "sum_pool2d", "mean_pool2d"]
@@ -60,13 +60,13 @@ def conv2d_acc(x: Any, w: Any, bias: Any = None, *, strides=(1, 1), pads=(0, 0, 
     oc, cg, kh, kw = w.shape
     if c % group or oc % group or cg != c // group:
         raise errors.ShapeMismatch(f"conv2d: input channels {c}, weight {tuple(w.shape)} and group {group} disagree")
+    x, w = exact_operands(cg * kh * kw, x, w)                               # the GEMM's exact dtype, before im2col
     win = windows(x, (kh, kw), strides, pads, dilations)                     # [N, C, OH, OW, KH, KW]
     oh, ow = win.shape[2:4]
-    cols = win.reshape(n, group, cg, oh, ow, kh, kw).transpose(0, 1, 3, 4, 2, 5, 6)
-    cols = cols.reshape(n, group, oh * ow, cg * kh * kw)                     # im2col per group
-    kernels = w.reshape(group, oc // group, cg * kh * kw).transpose(0, 2, 1)  # [G, Cg*KH*KW, OCg]
-    acc = exact_matmul(cols, kernels[None])                                  # [N, G, OH*OW, OCg]
-    acc = acc.transpose(0, 1, 3, 2).reshape(n, oc, oh, ow)
+    cols = win.reshape(n, group, cg, oh, ow, kh, kw).transpose(0, 1, 2, 5, 6, 3, 4)
+    cols = cols.reshape(n, group, cg * kh * kw, oh * ow)                     # im2col per group, positions last
+    kernels = w.reshape(group, oc // group, cg * kh * kw)                    # [G, OCg, Cg*KH*KW]
+    acc = exact_product(kernels[None], cols).reshape(n, oc, oh, ow)          # [N, G, OCg, OH*OW]
     if bias is not None:
         acc = acc + as_int(bias).reshape(1, oc, 1, 1)
     return acc

@@ -3,8 +3,8 @@
     acc = A · B (+ bias per output column)     exact
     out = sat(rshift(acc, shift))
 
-The exact product is computed by :func:`exact_matmul`, which takes a float64 BLAS GEMM only where
-that is provably exact (every partial sum below 2^53) and integer arithmetic otherwise.
+The exact product is computed by :func:`exact_matmul`, which takes a float32 or float64 BLAS GEMM only
+where that is provably exact (every partial sum below 2^24 or 2^53) and integer arithmetic otherwise.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from .. import errors
 from ..numerics import as_int, dtype, rounding_shift, saturate
 from ..platforms import Profile, profile as get_profile
 
-__all__ = ["exact_matmul", "matmul_path", "mat_mul_acc", "mat_mul"]
+__all__ = ["exact_matmul", "exact_operands", "exact_product", "matmul_path", "mat_mul_acc", "mat_mul"]
 
-#: float64 represents every integer of magnitude below 2^53 exactly.
+#: float32 and float64 represent every integer of magnitude below 2^24 and 2^53 exactly.
+FLOAT32_EXACT = 1 << 24
 FLOAT64_EXACT = 1 << 53
 
 
@@ -29,32 +30,47 @@ def _amax(t: np.ndarray) -> int:
 
 def matmul_path(k: int, a: Any, b: Any) -> str:
     """Which exact path a matrix product of inner length ``k`` over operands bounded as ``a`` and ``b`` takes:
-    ``"float64"`` (BLAS; ``k · max|a| · max|b| < 2^53``), ``"int64"`` (below 2^63) or ``"python-int"``."""
-    a, b = as_int(a), as_int(b)
+    ``"float32"`` (BLAS; ``k · max|a| · max|b| < 2^24``), ``"float64"`` (BLAS; below 2^53), ``"int64"`` (below
+    2^63) or ``"python-int"``."""
+    a, b = (np.asarray(t) if np.asarray(t).dtype.kind == "i" else as_int(t) for t in (a, b))
     if a.dtype == object or b.dtype == object:
         return "python-int"
     bound = k * _amax(a) * _amax(b)
+    if bound < FLOAT32_EXACT:
+        return "float32"
     return "float64" if bound < FLOAT64_EXACT else "int64" if bound < (1 << 63) else "python-int"
 
 
-def exact_matmul(a: Any, b: Any) -> np.ndarray:
-    """The exact integer matrix product ``a @ b`` (numpy broadcasting), as int64 or Python ints.
+def exact_operands(k: int, a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` converted to the dtype in which a product of inner length ``k`` over them is exact.
 
-    Every partial sum of a dot product of length ``K`` is bounded by ``K · max|a| · max|b|``.
-    Below 2^53 a float64 GEMM is exact in any summation order (each product and each partial sum
-    is an integer float64 represents), so BLAS may be used; below 2^63 int64 arithmetic is exact;
-    beyond, Python integers.
+    Every partial sum of a dot product of length ``k`` is bounded by ``k · max|a| · max|b|``.  Below 2^24 a
+    float32 GEMM is exact in any summation order and with fused multiply-adds (each product and each partial
+    sum is an integer float32 represents, so no step rounds), so BLAS may be used: float32 (int8 operands up to
+    ``k = 1024``); below 2^53 the same holds for float64; below 2^63 int64 arithmetic is exact: int64; beyond,
+    Python integers: object.  The bound holds for any matrix assembled from these values (im2col windows with zero
+    padding), so a caller may convert the small operands first and expand them afterwards.
     """
-    a, b = as_int(a), as_int(b)
+    a, b = (np.asarray(t) if np.asarray(t).dtype.kind == "i" else as_int(t) for t in (a, b))
+    exact = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
+             "python-int": object}[matmul_path(k, a, b)]
+    return a.astype(exact, copy=False), b.astype(exact, copy=False)
+
+
+def exact_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of operands from :func:`exact_operands` (numpy broadcasting), as int64 or Python ints."""
+    r = np.matmul(a, b)
+    return r.astype(np.int64) if r.dtype.kind == "f" else r
+
+
+def exact_matmul(a: Any, b: Any) -> np.ndarray:
+    """The exact integer matrix product ``a @ b`` (numpy broadcasting), as int64 or Python ints
+    (:func:`exact_operands`: float32 / float64 BLAS below 2^24 / 2^53, int64 below 2^63, Python ints beyond)."""
+    a, b = np.asarray(a), np.asarray(b)
     k = a.shape[-1]
     if b.shape[-2 if b.ndim > 1 else 0] != k:
         raise errors.ShapeMismatch(f"matmul: inner dimensions differ ({a.shape} @ {b.shape})")
-    path = matmul_path(k, a, b)
-    if path == "float64":
-        return np.matmul(a.astype(np.float64), b.astype(np.float64)).astype(np.int64)
-    if path == "int64":
-        return np.matmul(a, b)
-    return np.matmul(a.astype(object), b.astype(object))
+    return exact_product(*exact_operands(k, a, b))
 
 
 def _check(prof: Profile, a: np.ndarray, out: str) -> str:

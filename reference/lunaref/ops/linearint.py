@@ -31,12 +31,17 @@ def _rows(x: Tensor):
     return x.data.reshape(-1, x.shape[-1])
 
 
-def accumulate(x: Tensor, w: Tensor, b: Tensor | None):
+def check_shapes(x: Tensor, w: Tensor, b: Tensor | None) -> None:
+    """REQUIRE: W is ``[N, K]`` with K X's last extent, B is ``[N]``."""
     if len(w.shape) != 2 or w.shape[1] != x.shape[-1]:
         raise errors.ShapeMismatch(f"LinearInt: weight {list(w.shape)} does not fit input {list(x.shape)} "
                                    f"(expected [N, {x.shape[-1] if x.shape else '?'}])")
     if b is not None and tuple(b.shape) != (w.shape[0],):
         raise errors.ShapeMismatch(f"LinearInt: bias shape {list(b.shape)} is not [{w.shape[0]}]")
+
+
+def accumulate(x: Tensor, w: Tensor, b: Tensor | None):
+    check_shapes(x, w, b)
     return luna.mat_mul_acc(_rows(x), w.data.T, None if b is None else b.data)
 
 
@@ -45,7 +50,7 @@ def linearint(inputs, outputs, attrs, profile):
     x, w, *rest = inputs
     b = rest[0] if rest else None
     (y,) = outputs
-    accumulate(x, w, b)  # shape REQUIREs
+    check_shapes(x, w, b)
     shift = x.exponent + w.exponent - y.exponent
     bias = None if b is None else b.data
     if shift >= 0:
