@@ -290,12 +290,51 @@ def test_strategy_cases_run_and_evaluate_every_coverpoint(platform, data):
     OP.coverage(Case(tuple(inputs), tuple(y), attrs, platform))
 
 
-def test_pack_refuses_clearly():
+def _one_sequence(model):
+    model.graph.input[0].type.tensor_type.shape.dim[1].dim_value = 1
+    return model
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_model_bin_round_trip(platform, bidirectional):
+    """One sequence, both directions: the packed resource computes what the ONNX graph does; GRUIntAttrs holds
+    the direction (tpacker writes none, E-GRU-3); W_ih and W_hh are stored transposed ([I, 3H], [H, 3H]) as
+    tpacker's GRUInt.pack_params stores them on every platform; the workspace is tpacker's 12 bytes per column
+    of the transposed W_hh (36·H); no DMA buffers (the constants are read in place)."""
+    from lunaref.onnx_import import load_onnx
+    from lunaref.resource import read
+    from lunaref.resource.executor import execute
+    from lunaref.resource.packer import pack
+    model, inits = _gru_graph("linger3", platform, bidirectional=bidirectional)
+    model = _one_sequence(model).SerializeToString()
+    x = np.random.default_rng(4).normal(0, 1, (5, 1, 3)).astype(np.float32)
+    res = pack(load_onnx(model), keep_quant=True)
+    (want,) = lunaref.run_onnx(model, [x], platform)
+    assert np.array_equal(execute(res.resource, [x]).outputs[0], want)
+    r = read(res.data)
+    grus = [op for op in r.operators if op.type == "GRUInt"]
+    assert [op.attrs["direction"] for op in grus] == ([0, 1] if bidirectional else [0])
+    assert all(op.attrs["hidden_size"] == 4 and op.attrs["input_size"] == 3 and op.attrs["layout"] == 0 for op in grus)
+    raw = {i.name: numpy_helper.to_array(i) for i in inits}
+    for op in grus:
+        w_ih, w_hh = (r.tensors[t] for t in op.inputs[1:3])
+        assert tuple(w_ih.shape) == (3, 12) and tuple(w_hh.shape) == (4, 12)
+        k = op.attrs["direction"]
+        assert np.array_equal(np.frombuffer(r.constant_bytes(w_ih), np.int8).reshape(3, 12), raw[f"wi{k}"].T)
+        assert [r.tensors[t].nbytes for t in op.temps] == [-(-36 * 4 // 16) * 16]
+    assert not r.dma
+
+
+def test_pack_refuses_what_thinker_cannot_read():
     from lunaref.onnx_import import load_onnx
     from lunaref.resource.packer import pack
-    model, _ = _gru_graph("linger3", "arcs")
-    with pytest.raises(errors.UnsupportedOp, match="E-GRU-1"):
-        pack(load_onnx(model.SerializeToString()), "arcs")
+    with pytest.raises(errors.UnsupportedAttribute, match="single sequence"):
+        pack(load_onnx(_gru_graph("linger3", "arcs")[0].SerializeToString()), keep_quant=True)
+    with_state = _one_sequence(_gru_graph("linger3", "arcs", has_hidden=True)[0])
+    with_state.graph.input[1].type.tensor_type.shape.dim[1].dim_value = 1
+    with pytest.raises(errors.UnsupportedAttribute, match="exactly X, W_ih, W_hh, B_ih, B_hh"):
+        pack(load_onnx(with_state.SerializeToString()), keep_quant=True)
 
 
 @pytest.mark.evidence

@@ -262,6 +262,10 @@ def test_model_bin_round_trip(platform):
     assert not res.resource.dma       # LSTMInt reads its constants in place (E-LSTM-4)
     (want,) = lunaref.run_onnx(model.SerializeToString(), [x], platform)
     assert np.array_equal(execute(res.resource, [x]).outputs[0], want)
+    # W_ih [4H, I] = [8, 3] and W_hh [8, 2] as exported; venus stores both transposed (tpacker LstmInt.pack_params)
+    (op,) = [o for o in res.resource.operators if o.type == "LSTMInt"]
+    shapes = [tuple(res.resource.tensors[t].shape) for t in op.inputs[1:3]]
+    assert shapes == ([(3, 8), (2, 8)] if platform == "venus" else [(8, 3), (8, 2)])
 
 
 def test_pack_refuses_a_batch():

@@ -29,6 +29,8 @@ def one_operator_graph(case) -> tuple[Graph, list[np.ndarray]]:
     op = REGISTRY.get(case.op)
     sig = next(s for s in op.signatures if s.inputs == tuple(t.dtype.name for t in case.inputs))
     constant = set(sig.unscaled) | set(CONSTANT_INPUTS.get(case.op, ()))
+    if case.op in ("LSTMInt", "GRUInt") and case.inputs[-1].dtype.name == "int32":   # W_ih, W_hh, B_ih, B_hh
+        constant |= set(range(len(case.inputs) - 4, len(case.inputs)))
     names = [f"in{k}" for k in range(len(case.inputs))]
     inputs = tuple(ValueInfo(n, t.dtype, t.exponent, tuple(t.shape))
                    for k, (n, t) in enumerate(zip(names, case.inputs)) if k not in constant)
@@ -55,10 +57,11 @@ def _not_packable(case, graph):
         return errors.UnsupportedOp, "no such operator"
     if case.op in EXECUTOR_LACKS.get(case.platform, ()):   # GluInt on venus (E-GLU-2)
         return errors.UnsupportedOp, "builds no"
-    if case.op == "LSTMInt" and case.inputs[0].shape[0 if case.attrs.get("layout", 0) else 1] != 1:
+    if case.op == "GRUInt" and [t.dtype.name for t in case.inputs] != ["int8"] * 3 + ["int32"] * 2:
+        # gruint.c reads X, W_ih, W_hh, B_ih, B_hh only
+        return errors.UnsupportedAttribute, "exactly X, W_ih, W_hh, B_ih, B_hh"
+    if case.op in ("LSTMInt", "GRUInt") and case.inputs[0].shape[0 if case.attrs.get("layout", 0) else 1] != 1:
         return errors.UnsupportedAttribute, "single sequence"
-    if case.op == "GRUInt":           # thinker's GRUInt is unsound everywhere (E-GRU-1, E-GRU-4): not packed yet
-        return errors.UnsupportedOp, "GRUInt cannot be packed"
     if any(s.exponent == -1 for s in graph.specs.values()):
         return errors.ExponentOutOfRange, "E-FORMAT-1"
     group = int(case.attrs.get("group", 1))
@@ -89,7 +92,7 @@ def test_every_valid_case_of_an_op_runs_from_model_bin(op):
         for k, (got, want) in enumerate(zip(outputs, case.outputs)):
             assert got.dtype == want.data.dtype and np.array_equal(got, want.data), f"{case.id} output {k}"
         ran += 1
-    if op in EXECUTOR_OPS and op != "GRUInt":
+    if op in EXECUTOR_OPS:
         assert ran > 0
-    else:   # thinker 3.0.4 has no such operator, or lunaref cannot pack it yet (GRUInt): every case is refused
+    else:   # thinker 3.0.4 has no such operator: every case is refused
         assert ran == 0 and refused > 0

@@ -108,6 +108,9 @@ class Profile:
     #: cell and the tanh input each rounded from P) or "q27" (arcs, venusA: the two products saturated to int32,
     #: their sum rounded to Q27, the new cell rounded from that).
     lstm_cell: str = "q27"
+    #: A resource stores LSTMInt's W_ih and W_hh transposed (``[I, 4H]``, ``[H, 4H]``: tpacker ``LstmInt.pack_params``,
+    #: venus only).  GRUInt's are transposed on every platform (``GRUInt.pack_params``).
+    lstm_weight_transposed: bool = False
 
     #: Sigmoid and tanh (spec/nonlinear.md §1): "q11_q15" (venus: int16 Q11 in, per-segment shifts, raw Q15),
     #: "q27_q31" (arcs: int32 Q27 in, the product floored to Q31 plus a Q31 bias) or "q27_q58" (venusA: the exact
@@ -132,7 +135,7 @@ PROFILES: dict[str, Profile] = {
                 conv1d_depthwise_layout="C16", linear_int4_out=frozenset({"int8", "int16", "int32"}),
                 linear_int4_packed=False, int16_mac=True, softmax_reciprocal="newton",
                 softmax_log2e_product_bits=53, recurrent_gate_q=11, gru_blend="h+z(n-h)",
-                lstm_gate_saturate="int16", lstm_cell="q30",
+                lstm_gate_saturate="int16", lstm_cell="q30", lstm_weight_transposed=True,
                 activation_form="q11_q15"),
         # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
         Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64)),

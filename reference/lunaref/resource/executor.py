@@ -150,7 +150,7 @@ def _attrs(op: Operator) -> dict[str, Any]:
         return {"dim": int(a["dim"]), "max_num": int(a["max_num"])}
     if op.type == "ShuffleChannel":
         return {"groups": int(a["num_group"]), "axis": int(a["axis"])}
-    if op.type == "LSTMInt":
+    if op.type in ("LSTMInt", "GRUInt"):
         return {"direction": int(a["direction"]), "layout": int(a["layout"]), "hidden_size": int(a["hidden_size"]),
                 "input_size": int(a["input_size"])}
     if op.type == "Resize":   # the enums of resize.c; an unknown code is refused by the op
@@ -322,6 +322,8 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
         exponent = spec.exponent
         if op.type in _MAC_OPS and k == 1:
             data = _weight(op, rec, data, recs, res, mem, attrs, prof)
+        if rec.constant and k in weights.recurrent_transposed(op.type, len(recs), prof):   # stored [I, G·H] / [H, G·H]
+            data = data.T
         if op.type in _MAC_OPS and k == 2 and exponent is None:
             exponent = args[0].exponent + args[1].exponent
         if op.type == "LayerNormInt" and k == 2:   # β is at 15 + e(γ) whatever the record says (tpacker

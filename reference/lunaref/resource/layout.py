@@ -142,6 +142,9 @@ ATTR_STRUCTS: dict[str, AttrStruct] = {
     # LstmIntAttrs 8 (operator_attrs.h): u16 direction, u16 hidden_size, u16 input_size, u8 layout, u8 quant_type
     "LSTMInt": AttrStruct("LstmIntAttrs", struct.Struct("<HHHBB"),
                           (("direction", 1), ("hidden_size", 1), ("input_size", 1), ("layout", 1), ("quant_type", 1))),
+    # GRUIntAttrs 8 (operator_attrs.h): u16 direction, u16 hidden_size, u16 input_size, u8 layout, u8 quant_type
+    "GRUInt": AttrStruct("GRUIntAttrs", struct.Struct("<HHHBB"),
+                         (("direction", 1), ("hidden_size", 1), ("input_size", 1), ("layout", 1), ("quant_type", 1))),
     "ShuffleChannel": AttrStruct("ShuffleChannelAttrs", struct.Struct("<Bb"), (("num_group", 1), ("axis", 1))),
     "Resize": AttrStruct("ResizeAttrs", struct.Struct("<IfII"),
                          (("coord_trans_mode", 1), ("cubic_coeff_a", 1), ("mode", 1), ("nearest_mode", 1))),

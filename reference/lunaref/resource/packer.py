@@ -51,7 +51,7 @@ _QUANT_TYPE = {"qshift_quant": 0, "qmax_quant": 1, "tf_quant": 2, "normal_quant"
 _FUSING_OPS = {"Conv2dInt", "ConvTranspose2dInt"}
 #: Weight ops packed without a DMA entry (their constants are read in place): thinker 3.0.4's DMA path of these
 #: expects other buffers than tpacker attaches (errata E-LSTM-4).
-_NO_DMA_OPS = frozenset({"LSTMInt"})
+_NO_DMA_OPS = frozenset({"LSTMInt", "GRUInt"})
 #: Ops whose weight (input 1) is re-laid and whose bias (input 2) is recorded with "no scale".
 _CONV_OPS = {"Conv2dInt", "Conv1dInt", "ConvTranspose2dInt"}
 
@@ -245,6 +245,9 @@ def _attr_bytes(node: Node, prof: Profile, shapes_of: dict | None = None) -> byt
         fields = {"direction": int(a.get("direction", 0)), "hidden_size": int(a["hidden_size"]),
                   "input_size": int(a["input_size"]), "layout": int(a.get("layout", 0)),
                   "quant_type": _quant_type(node, prof)}
+    elif node.op == "GRUInt":   # tpacker GRUIntAttrs.serialize writes no direction (always 0: E-GRU-3); lunaref does
+        fields = {"direction": int(a.get("direction", 0)), "hidden_size": int(a["hidden_size"]),
+                  "input_size": int(a["input_size"]), "layout": int(a.get("layout", 0)), "quant_type": 0}
     elif node.op in ("topN", "topN2"):
         fields = {"dim": int(a.get("dim", -1)), "max_num": int(a.get("max_num", 1))}
     elif node.op == "iqTanh":   # tpacker iqTanhOperatorAttrs: QuantType of `platform_quant` on every platform
@@ -450,6 +453,8 @@ def _workspace(node: Node, shape, nbytes, mem_of, graph: Graph, prof: Profile) -
         if prof.name != "venus":
             ws += sum(int(graph.constants[t].data.nbytes) for t in consts)
         return ws       # (venus's kernel touches 40 bytes per hidden unit: errata E-LSTM-1)
+    if node.op == "GRUInt":    # graph_analysis/ops/GRUInt.py: 12 bytes per column of W_hh, read after pack_params
+        return 12 * 3 * int(node.attrs["hidden_size"])          # has transposed it to [H, 3H]: 36·H
     if node.op == "iqSigmoid":   # graph_analysis/ops/iqSigmoid.py: 4 bytes per input byte (arcs, venusA; venusA's
         if prof.name != "venus":  # kernel uses 6 per element: errata E-SIGMOID-3), venus 2 when it rescales
             return nbytes(x) * 4 or None
@@ -480,9 +485,10 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         if n.op not in EXECUTOR_OPS:
             raise errors.UnsupportedOp(f"node {n.name!r}: {n.op} cannot be packed (thinker 3.0.4's executor has no "
                                        "such operator)")
-        if n.op == "GRUInt":   # no sound thinker GRU to target yet (spec/ops/gruint.md, errata E-GRU-1 … E-GRU-4)
-            raise errors.UnsupportedOp(f"node {n.name!r}: GRUInt cannot be packed yet (thinker 3.0.4's GRUInt is "
-                                       "unsound on every platform: E-GRU-1, E-GRU-4)")
+        if n.op == "GRUInt" and [graph.specs[t].dtype.name for t in n.inputs] != ["int8"] * 3 + ["int32"] * 2:
+            raise errors.UnsupportedAttribute(f"node {n.name!r}: GRUInt with inputs {list(n.inputs)} cannot be packed "
+                                              "(thinker's executor reads exactly X, W_ih, W_hh, B_ih, B_hh: no "
+                                              "lengths, no initial state, biases present)")
         if n.op in EXECUTOR_LACKS.get(prof.name, ()):
             raise errors.UnsupportedOp(f"node {n.name!r}: {n.op} cannot be packed for {prof.name} (thinker 3.0.4's "
                                        f"{prof.name} executor builds no {n.op} kernel)")
@@ -503,10 +509,10 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         values = evaluate(graph, filled(1), prof)
     shapes = {k: v.shape for k, v in values.items()}
     for n in nodes:
-        if n.op == "LSTMInt":   # the executor walks one sequence (lstmint.c ignores the batch)
-            xs = shapes[n.inputs[0]]
+        if n.op in ("LSTMInt", "GRUInt"):   # the executor walks one sequence (lstmint.c ignores the batch; arcs
+            xs = shapes[n.inputs[0]]        # and venusA gruint.h too, E-GRU-3)
             if len(xs) != 3 or xs[0 if n.attrs.get("layout", 0) else 1] != 1:
-                raise errors.UnsupportedAttribute(f"node {n.name!r}: LSTMInt with X {list(xs)} cannot be packed "
+                raise errors.UnsupportedAttribute(f"node {n.name!r}: {n.op} with X {list(xs)} cannot be packed "
                                                   "(thinker's executor walks a single sequence: batch 1)")
     nodes, graph = split_nodes, split_graph          # grouped convolutions divided (tpacker op_divide)
     nodes = [replace(n, attrs={**n.attrs, "kernel_shape": tuple(graph.constants[n.inputs[1]].shape[2:])})
@@ -516,8 +522,8 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
     def dims(t: str) -> tuple:
         return tuple(graph.constants[t].shape) if t in graph.constants else tuple(shapes[t])
     nodes = [replace(n, attrs={**n.attrs, "hidden_size": dims(n.inputs[-3])[1], "input_size": dims(n.inputs[-4])[1]})
-             if n.op == "LSTMInt" and "hidden_size" not in n.attrs else n
-             for n in nodes]                         # LSTMInt sizes from W_hh [4H, H] and W_ih [4H, I]
+             if n.op in ("LSTMInt", "GRUInt") and "hidden_size" not in n.attrs else n
+             for n in nodes]                         # sizes from W_hh [G·H, H] and W_ih [G·H, I] (biases present)
     for name, (like, divisor) in derived.items():
         dims = list(shapes[like])
         dims[1] //= divisor
@@ -543,6 +549,8 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
             c = graph.constants[t]
             if k == 1 and n.op in _CONV_OPS | {"LinearInt"}:
                 arr, layout = _packed_weight(n, c, prof)
+            elif k in weights.recurrent_transposed(n.op, len(n.inputs), prof):
+                arr, layout = c.data.T, "NCHW"
             else:
                 arr, layout = c.data, "NCHW"
             # tpacker records Conv2dInt and LinearInt biases as "no scale" (the executor derives e(X) + e(W))

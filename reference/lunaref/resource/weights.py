@@ -135,3 +135,15 @@ def int4_nbytes(shape: tuple[int, ...]) -> int:
     """Bytes :func:`int4_bytes` writes for a record of shape ``shape``."""
     last = shape[-1] if shape else 1
     return (int(np.prod(shape[:-1])) if shape else 1) * -(-last // 2)
+
+
+def recurrent_transposed(op: str, n_inputs: int, prof) -> tuple[int, ...]:
+    """Input positions of W_ih and W_hh that a resource stores transposed (``[I, G·H]``, ``[H, G·H]``; tpacker's
+    ``pack_params``): GRUInt on every platform (its packable form is X, W_ih, W_hh, B_ih, B_hh), LSTMInt where
+    the profile says so (venus; W_ih, W_hh are the 4th and 3rd inputs from the end)."""
+    if op == "GRUInt":
+        return (1, 2)
+    if op == "LSTMInt" and prof.lstm_weight_transposed:
+        return (n_inputs - 4, n_inputs - 3)
+    return ()
+
