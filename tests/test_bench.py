@@ -4,6 +4,9 @@ and refuses bad arguments.  It measures; it asserts no time."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -62,3 +65,20 @@ def test_models_through_onnx_and_model_bin(tmp_path):
 def test_bad_arguments_are_one_line(args, words):
     r = lunaref("bench", *args)
     assert r.returncode != 0 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("given, used", [(None, "1"), ("3", "3")])
+def test_one_blas_thread_unless_the_environment_says_otherwise(given, used):
+    """Importing lunaref sets OPENBLAS_NUM_THREADS=1 before numpy loads OpenBLAS (lunaref/__init__.py: a second
+    BLAS thread gains little, and on a busy machine every GEMM waits for it); a value already set stands."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = "import lunaref, os; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert r.returncode == 0 and r.stdout.strip() == used, r.stderr
+
+
+def test_bench_reports_the_blas_threads():
+    r = lunaref("bench", "--repeat", "1", "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["machine"]["OPENBLAS_NUM_THREADS"] == "1", r.stderr

@@ -4,6 +4,15 @@ Layers (spec/README.md): :mod:`lunaref.numerics` (integer types, rounding, quant
 :mod:`lunaref.luna` (LUNA primitives), :mod:`lunaref.ops` (thinker ops and the registry).
 """
 
+import os
+
+# One BLAS thread unless the environment says otherwise (README "Benchmarks"). lunaref's exact products are
+# many small GEMMs: on an idle 2-core machine a second OpenBLAS thread gains under 10 %, but while another
+# process holds a core every GEMM waits for the scheduler to run that thread — resnet18 took 240 ms per
+# inference instead of 16 ms. Results never depend on it (the BLAS paths are exact in any summation order).
+# OpenBLAS reads this when numpy is first imported, so it applies only if lunaref is imported before numpy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from ._version import SPEC_VERSION, __version__
 from .errors import LunarefError
 from .platforms import PLATFORM_NAMES, profile

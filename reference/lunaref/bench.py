@@ -206,9 +206,11 @@ def checkout_root() -> Path | None:
 
 def main(models: Sequence[str], platform: str | None, repeat: int, kernels: bool, suite: bool, out=print) -> dict:
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                                          "numpy": np.__version__}}
+                                          "numpy": np.__version__,
+                                          "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS")}}
     out(f"lunaref bench: {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
-        f"numpy {report['machine']['numpy']}, best of {repeat}")
+        f"numpy {report['machine']['numpy']}, OPENBLAS_NUM_THREADS={report['machine']['OPENBLAS_NUM_THREADS']}, "
+        f"best of {repeat}")
     if kernels:
         out("")
         report["kernels"] = bench_kernels(repeat, out)

@@ -55,7 +55,7 @@ def windows(x: np.ndarray, kernel: Sequence[int], strides: Sequence[int], pads: 
 def conv2d_acc(x: Any, w: Any, bias: Any = None, *, strides=(1, 1), pads=(0, 0, 0, 0),
                dilations=(1, 1), group: int = 1) -> np.ndarray:
     """The exact accumulator ``Σ_{c,kh,kw} x·w + bias`` of a grouped 2-D convolution, ``[N, OC, OH, OW]``."""
-    x, w = as_int(x), as_int(w)
+    x, w = np.asarray(x), np.asarray(w)     # exact_operands checks them and converts each once (not via int64)
     n, c, _, _ = x.shape
     oc, cg, kh, kw = w.shape
     if c % group or oc % group or cg != c // group:
@@ -154,7 +154,7 @@ def conv1d(x: Any, w: Any, bias: Any, *, shift: int, out: str, platform: str | P
     out = dtype(out).name
     if out not in prof.conv1d_out:
         raise errors.UnsupportedOnPlatform(f"luna conv1d: no int8 -> {out} form on {prof.name}")
-    acc = conv2d_acc(as_int(x)[:, :, None, :], as_int(w)[:, :, None, :], bias, strides=(1, stride),
+    acc = conv2d_acc(np.asarray(x)[:, :, None, :], np.asarray(w)[:, :, None, :], bias, strides=(1, stride),
                      pads=(0, pads[0], 0, pads[1]), group=group)[:, :, 0, :]
     y = saturate(rounding_shift(acc, shift), out)
     return np.maximum(y, 0).astype(y.dtype) if relu else y
