@@ -390,12 +390,14 @@ def piecewise_op_model(x: int, e_x: int, e_y: int, out_bits: int, table) -> int:
 def lstm_cell_model(x, h, c, w_ih, w_hh, b_ih, b_hh, e_x, e_iw, e_hw, e_h, platform, sig, tanh):
     """One step for one sequence, as linger's ``_forward_venus_exact`` (venus) / ``_forward_exact_runtime``
     (arcs, venusA); ``sig`` / ``tanh`` are the platform's functions on one int (Q11 → Q15 on venus, Q27 → Q31
-    elsewhere).  The gate accumulators are saturated to int32 (the LUNA matrix product)."""
+    elsewhere).  The gate accumulators x·Wᵀ + b are saturated to int32 before the move on arcs and venusA (the
+    LUNA matrix product), moved exact on venus (linger)."""
     n_h = len(h)
     q = 11 if platform == "venus" else 27
     act_in = 16 if platform == "venus" else 32
-    gi = [_sat32(_gru_req(_sat32(v), e_x + e_iw, q)) for v in _gru_matvec(w_ih, x, b_ih)]
-    gh = [_sat32(_gru_req(_sat32(v), e_h + e_hw, q)) for v in _gru_matvec(w_hh, h, b_hh)]
+    pre = (lambda v: v) if platform == "venus" else _sat32
+    gi = [_sat32(_gru_req(pre(v), e_x + e_iw, q)) for v in _gru_matvec(w_ih, x, b_ih)]
+    gh = [_sat32(_gru_req(pre(v), e_h + e_hw, q)) for v in _gru_matvec(w_hh, h, b_hh)]
     g = [sat(a + b, act_in) for a, b in zip(gi, gh)]
     to15 = (lambda v: v) if platform == "venus" else (lambda v: _gru_req(v, 31, 15))
     h_new, c_new = [], []

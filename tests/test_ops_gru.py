@@ -279,6 +279,18 @@ def test_linger_gru_diagnostic_export(evidence, platform):
     assert np.array_equal(out, np.load(folder / "linger_output.npy"))
 
 
+@pytest.mark.evidence
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_linger_gru_diagnostic_export_through_model_bin(evidence, platform):
+    """The export as `lunaref pack` writes it (its Quant removed: X is the graph input) gives linger's output."""
+    from lunaref.resource.packer import pack
+    folder = evidence("linger3-exports", f"gru_t8_f8_small_{platform}__diag_exportpatch")
+    x = np.load(folder / "input.npy")
+    data = pack(lunaref.load_onnx(folder / "model.onnx")).data
+    (out,) = lunaref.run_resource(data, [x], quantize_inputs=True, dequantize_outputs=True)
+    assert np.array_equal(out, np.load(folder / "linger_output.npy"))
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 @settings(max_examples=30, deadline=None)
 @given(data=st.data())
@@ -323,6 +335,7 @@ def test_model_bin_round_trip(platform, bidirectional):
         k = op.attrs["direction"]
         assert np.array_equal(np.frombuffer(r.constant_bytes(w_ih), np.int8).reshape(3, 12), raw[f"wi{k}"].T)
         assert [r.tensors[t].nbytes for t in op.temps] == [-(-36 * 4 // 16) * 16]
+        assert [r.tensors[t].exponent for t in op.inputs[3:5]] == [None, None]   # biases "no scale", as tpacker
     assert not r.dma
 
 

@@ -251,21 +251,39 @@ def test_onnx_import(platform, dialect, op_type, state, seq):
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-def test_model_bin_round_trip(platform):
+@pytest.mark.parametrize("state", [False, True])
+def test_model_bin_round_trip(platform, state):
+    """5 inputs, and 7 (H0, C0: lstmint.c reads the weights from input 3; tpacker cannot pack this form)."""
     from lunaref.onnx_import import load_onnx
     from lunaref.resource.executor import execute
     from lunaref.resource.packer import pack
-    model, _ = _onnx("linger3", "QLSTM", platform)
-    x = np.random.default_rng(2).normal(0, 1, (1, 3, 3)).astype(np.float32)
+    model, _ = _onnx("linger3", "QLSTM", platform, state=state)
+    rng = np.random.default_rng(2)
+    feeds = [rng.normal(0, 1, s).astype(np.float32) for s in [(1, 3, 3)] + [(1, 1, 2)] * (2 * state)]
     graph = load_onnx(model.SerializeToString())
     res = pack(graph, keep_quant=True)
     assert not res.resource.dma       # LSTMInt reads its constants in place (E-LSTM-4)
-    (want,) = lunaref.run_onnx(model.SerializeToString(), [x], platform)
-    assert np.array_equal(execute(res.resource, [x]).outputs[0], want)
+    (want,) = lunaref.run_onnx(model.SerializeToString(), feeds, platform)
+    assert np.array_equal(execute(res.resource, feeds).outputs[0], want)
     # W_ih [4H, I] = [8, 3] and W_hh [8, 2] as exported; venus stores both transposed (tpacker LstmInt.pack_params)
     (op,) = [o for o in res.resource.operators if o.type == "LSTMInt"]
-    shapes = [tuple(res.resource.tensors[t].shape) for t in op.inputs[1:3]]
+    assert len(op.inputs) == (7 if state else 5)
+    w = op.inputs[-4:]
+    shapes = [tuple(res.resource.tensors[t].shape) for t in w[:2]]
     assert shapes == ([(3, 8), (2, 8)] if platform == "venus" else [(8, 3), (8, 2)])
+    # B_ih, B_hh recorded with "no scale" as tpacker records them; the executor derives e(X) + e(W_ih), e(H) + e(W_hh)
+    assert [res.resource.tensors[t].exponent for t in w[2:]] == [None, None]
+
+
+@pytest.mark.evidence
+@pytest.mark.parametrize("name", [f"lstm_t8_f8_small_{p}" for p in PLATFORMS])
+def test_linger_lstm_export_through_model_bin(evidence, name):
+    from lunaref.resource.packer import pack
+    folder = evidence("linger3-exports", name)
+    x = np.load(folder / "input.npy")
+    data = pack(lunaref.load_onnx(folder / "model.onnx")).data
+    (out,) = lunaref.run_resource(data, [x], quantize_inputs=True, dequantize_outputs=True)
+    assert np.array_equal(out, np.load(folder / "linger_output.npy"))
 
 
 def test_pack_refuses_a_batch():
@@ -275,3 +293,36 @@ def test_pack_refuses_a_batch():
     model.graph.input[0].type.tensor_type.shape.dim[0].dim_value = 2
     with pytest.raises(errors.UnsupportedAttribute, match="single sequence"):
         pack(load_onnx(model.SerializeToString()), keep_quant=True)
+
+
+def test_gate_accumulator_saturation_order():
+    """x·Wᵀ + B = 2^31 − 1 + 64·127² is moved exact on venus (linger 3.0.9's _forward_venus_exact: 2049 at Q11),
+    saturated to int32 first on arcs / venusA (the LUNA split_mat_mul_bias: 2^31 − 1 → 2^27 at Q27)."""
+    from lunaref.ops.lstmint import _gate_input
+    x, w, b = np.full((1, 64), 127), np.full((4, 64), 127), np.full(4, (1 << 31) - 1)
+    assert _gate_input(x, w, b, 31, get_profile("venus")).tolist() == [[2049] * 4]
+    for platform in ("arcs", "venusA"):
+        assert _gate_input(x, w, b, 31, get_profile(platform)).tolist() == [[1 << 27] * 4]
+
+
+@pytest.mark.parametrize("platform", ["arcs", "venusA"])
+def test_resource_with_tpackers_state_records_runs_as_thinker(platform):
+    """tpacker records H_n and C_n at scale_o and the biases with no scale (E-LSTM-2): the executor takes C_n at
+    Q15 whatever its record says and the hidden state at H_n's record — so it computes thinker's recurrence at
+    e(Y), which the compatibility mode models (here e(H) = 4, e(Y) = 6)."""
+    from dataclasses import replace
+
+    from lunaref.onnx_import import load_onnx
+    from lunaref.resource.executor import execute
+    from lunaref.resource.packer import pack
+    model, _ = _onnx("linger3", "QLSTM", platform)
+    x = np.random.default_rng(3).normal(0, 1, (1, 3, 3)).astype(np.float32)
+    res = pack(load_onnx(model.SerializeToString()), keep_quant=True).resource
+    (op,) = [o for o in res.operators if o.type == "LSTMInt"]
+    e_y = res.tensors[op.outputs[0]].exponent
+    at_y = {op.outputs[1], op.outputs[2]}
+    tensors = tuple(replace(t, scale=float(e_y), exponent=e_y) if t.index in at_y else t for t in res.tensors)
+    got = execute(replace(res, tensors=tensors), [x]).outputs[0]
+    (thinker,) = lunaref.run_onnx(model.SerializeToString(), [x], platform, compat="thinker-3.0.4")
+    (spec,) = lunaref.run_onnx(model.SerializeToString(), [x], platform)
+    assert np.array_equal(got, thinker) and not np.array_equal(got, spec)

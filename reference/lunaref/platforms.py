@@ -104,6 +104,10 @@ class Profile:
     #: to before sigmoid/tanh — "int16" (venus: linger 3.0.9 clamps to int16, thinker's ``add_q31_int16``) or
     #: "int32" (arcs, venusA).
     lstm_gate_saturate: str = "int32"
+    #: LSTMInt: ``x·Wᵀ + b`` saturated to int32 before it is moved to the gate format (arcs, venusA: the LUNA
+    #: ``split_mat_mul_bias`` int32 result, rule 2) or moved exact and saturated after (venus: linger 3.0.9's
+    #: ``_forward_venus_exact``, rule 3, as GRUInt everywhere).  They differ only when ``|x·Wᵀ + b| ≥ 2^31``.
+    lstm_acc_saturate: bool = True
     #: LSTMInt cell update: "q30" (venus, linger's ``_forward_venus_exact``: P = f·c + i·g exact in Q30, the new
     #: cell and the tanh input each rounded from P) or "q27" (arcs, venusA: the two products saturated to int32,
     #: their sum rounded to Q27, the new cell rounded from that).
@@ -136,6 +140,7 @@ PROFILES: dict[str, Profile] = {
                 linear_int4_packed=False, int16_mac=True, softmax_reciprocal="newton",
                 softmax_log2e_product_bits=53, recurrent_gate_q=11, gru_blend="h+z(n-h)",
                 lstm_gate_saturate="int16", lstm_cell="q30", lstm_weight_transposed=True,
+                lstm_acc_saturate=False,
                 activation_form="q11_q15"),
         # venusA: 8/16-bit operands to 8/16/32-bit results, 32-bit operands also to 64-bit.
         Profile("venusA", 3, "3.0.1.0", _pairs((8, 16), (8, 16, 32)) | _pairs((32,), (8, 16, 32, 64)),

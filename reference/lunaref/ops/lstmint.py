@@ -9,6 +9,7 @@ workspace: errata E-LSTM-1).  Gate order i, f, g, o (PyTorch); every exponent fr
 Per step, with Q = the profile's gate format (``recurrent_gate_q``: 11 venus, 27 arcs/venusA):
 
     gi = sat32(req(sat32(x·W_ihᵀ + b_ih), e(X)+e(W_ih) → Q))      gh likewise from h, W_hh, b_hh
+         (venus, linger: sat32(req(x·W_ihᵀ + b_ih, …)), the inner sat32 absent: lstm_acc_saturate)
     G  = sat_gate(gi + gh)                 sat16 on venus, sat32 elsewhere  (lstm_gate_saturate)
     i, f, o = σ(G_i), σ(G_f), σ(G_o)       g = tanh(G_g)      each req(·, Q+4 → 15)   (Q15)
     venus ("q30"):  P = f·c + i·g           c' = sat32(req(P, 30 → 15))   u = sat32(req(P, 30 → 11))
@@ -27,7 +28,7 @@ import numpy as np
 from .. import errors
 from ..numerics import as_int, requantize, saturate
 from ..tensor import Tensor
-from .recurrent import from_time_major, req, run_sequence, sat32, time_major
+from .recurrent import from_time_major, gate_acc, req, run_sequence, sat32, time_major
 from .registry import Coverpoint, OpDef, Signature
 
 __all__ = ["OP", "lstmint", "operands", "sigmoid_q15", "tanh_q15"]
@@ -149,8 +150,11 @@ def _check(inputs, outputs, attrs):
 
 def _gate_input(rows, w, b, e_acc: int, profile) -> np.ndarray:
     """``sat32(req(sat32(rows · Wᵀ + b), e_acc → Q))``: the int32 LUNA matrix product with bias, moved to the
-    gate format by ``luna_scale`` (a left scale or a rounding shift), saturated to int32."""
-    acc = sat32(as_int(rows).astype(np.int64) @ as_int(w).astype(np.int64).T + as_int(b).astype(np.int64))
+    gate format by ``luna_scale`` (a left scale or a rounding shift), saturated to int32; on venus
+    (``lstm_acc_saturate`` off) the exact sum is moved, as linger computes it."""
+    acc = gate_acc(rows, w, b)
+    if profile.lstm_acc_saturate:
+        acc = sat32(acc)
     return sat32(req(acc, e_acc, profile.recurrent_gate_q))
 
 

@@ -326,10 +326,16 @@ def _run_op(op: Operator, res: Resource, mem: _Memory, prof: Profile, dma, tenso
             data = data.T
         if op.type in _MAC_OPS and k == 2 and exponent is None:
             exponent = args[0].exponent + args[1].exponent
+        if op.type in ("LSTMInt", "GRUInt") and k >= len(recs) - 2 and exponent is None:   # "no scale" biases:
+            e_in = args[0].exponent if k == len(recs) - 2 else _spec(res.tensors[op.outputs[1]]).exponent
+            if e_in is not None and args[k - 2].exponent is not None:   # B_ih at e(X) + e(W_ih), B_hh at
+                exponent = e_in + args[k - 2].exponent                  # e(H_n) + e(W_hh)
         if op.type == "LayerNormInt" and k == 2:   # β is at 15 + e(γ) whatever the record says (tpacker
             exponent = args[1].exponent + 15          # writes e(X) + e(γ); ops/layernormint.md)
         args.append(Tensor.of(data, spec.dtype, exponent, what=f"tensor {rec.index} ({rec.name})"))
     outs = [_spec(res.tensors[i]) for i in op.outputs]
+    if op.type == "LSTMInt" and len(outs) == 3 and outs[2].dtype.name == "int32":   # the kernels keep the cell
+        outs[2] = TensorSpec(outs[2].dtype, 15)   # at Q15 whatever C_n's record says (tpacker: scale_o, E-LSTM-2)
     if op.type in ("Squeeze", "Unsqueeze", "Flatten"):
         # byte copies in thinker: the values stay, the shape is the output record's (tpacker's)
         out_rec = res.tensors[op.outputs[0]]

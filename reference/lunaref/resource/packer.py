@@ -485,7 +485,8 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
         if n.op not in EXECUTOR_OPS:
             raise errors.UnsupportedOp(f"node {n.name!r}: {n.op} cannot be packed (thinker 3.0.4's executor has no "
                                        "such operator)")
-        if n.op == "GRUInt" and [graph.specs[t].dtype.name for t in n.inputs] != ["int8"] * 3 + ["int32"] * 2:
+        if n.op == "GRUInt" and [(in_specs.get(t) or graph.specs[t]).dtype.name   # X may be a graph input that
+                                 for t in n.inputs] != ["int8"] * 3 + ["int32"] * 2:   # replaced its Quant
             raise errors.UnsupportedAttribute(f"node {n.name!r}: GRUInt with inputs {list(n.inputs)} cannot be packed "
                                               "(thinker's executor reads exactly X, W_ih, W_hh, B_ih, B_hh: no "
                                               "lengths, no initial state, biases present)")
@@ -553,8 +554,10 @@ def pack(graph: Graph, platform: str | None = None, *, keep_quant: bool = False,
                 arr, layout = c.data.T, "NCHW"
             else:
                 arr, layout = c.data, "NCHW"
-            # tpacker records Conv2dInt and LinearInt biases as "no scale" (the executor derives e(X) + e(W))
-            exponent = None if (k == 2 and n.op in _CONV_OPS | {"LinearInt"}) else c.exponent
+            # tpacker records Conv2dInt and LinearInt biases as "no scale" (the executor derives e(X) + e(W)), and
+            # LSTMInt's and GRUInt's B_ih, B_hh (the last two inputs: it gives them no scale at all)
+            exponent = None if (k == 2 and n.op in _CONV_OPS | {"LinearInt"}) or \
+                (n.op in ("LSTMInt", "GRUInt") and k >= len(n.inputs) - 2) else c.exponent
             # (ascontiguousarray makes a 0-d array 1-d; a scalar constant keeps rank 0, as iqMul/iqDiv test)
             dt = c.dtype.name   # venus keeps int4 LinearInt weights one per byte, as int8 (§13)
             if dt == "int4" and n.op == "LinearInt" and not prof.linear_int4_packed:
