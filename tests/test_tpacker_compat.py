@@ -160,3 +160,44 @@ def test_lunaref_pack_recurrent_matches_tpacker(tmp_path_factory, name):
     work = [theirs.tensors[i] for i in op.temps if theirs.tensors[i].name == "workspace"]
     assert [ours.tensors[i].shape for i in my_op.temps] == [w.shape for w in work]
     assert {t.name for t in theirs.tensors} - set(mine) == {"dma_buffer1"} and not ours.dma
+
+
+def _glu_model(path, platform: str, dim: int):
+    """Quant → LinearInt → GluInt → Dequant in linger 1.x's thinker domain, as tpacker reads GluInt (``dim``,
+    ``scale_x``, ``scale_o``, ``o_bits``; tpacker maps no linger 3.x name to GluInt).  The LinearInt is there because
+    tpacker 3.0.4 cannot serialise a graph without constants (its pack_param returns None)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    q = {"platform": platform, "quant_mode": "floor_add", "platform_quant": "luna_quant"}
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.integers(-128, 128, (16, 8)).astype(np.int8), "w"),
+             numpy_helper.from_array(rng.integers(-3000, 3000, 16).astype(np.int32), "b")]
+    nodes = [helper.make_node("Quant", ["x"], ["qx"], domain="thinker", data_bits=8, scale_x=16.0, **q),
+             helper.make_node("LinearInt", ["qx", "w", "b"], ["l"], domain="thinker", data_bits=8, o_bits=8,
+                              parameter_bits=8, scale_x=16.0, scale_w=64.0, scale_o=16.0, **q),
+             helper.make_node("GluInt", ["l"], ["y"], domain="thinker", dim=dim, scale_x=16.0, scale_o=32.0, o_bits=8,
+                              **q),
+             helper.make_node("Dequant", ["y"], ["out"], domain="thinker", scale_o=32.0, **q)]
+    g = helper.make_graph(nodes, "glu", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)], inits)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 12), helper.make_opsetid("thinker", 1)]),
+              str(path))
+    return path
+
+
+@pytest.mark.parametrize("platform", ["arcs", "venusA"])
+@pytest.mark.parametrize("dim", [-1, 1])
+@pytest.mark.parametrize("keep", [False, True])
+def test_lunaref_pack_equals_tpacker_with_gluint(tmp_path, platform, dim, keep):
+    """GluInt (ops/gluint.md): GluIntAttrs from the ONNX dim as given and tpacker's workspace rule (7·M·N with M
+    empty for a negative dim, E-GLU-4) — the whole resource byte for byte; lunaref runs tpacker's resource as the
+    ONNX graph."""
+    model = _glu_model(tmp_path / "glu.onnx", platform, dim)
+    out = tmp_path / "model.bin"
+    assert tp.pack(model, out, tmp_path / "work", *(["-s", "Remove_QuantDequant"] if keep else [])).returncode == 0
+    same_bytes(pack(lunaref.load_onnx(model), platform, keep_quant=keep).data, out.read_bytes())
+    if keep:
+        x = np.random.default_rng(1).normal(0, 1, (1, 4, 8)).astype(np.float32)
+        (want,) = lunaref.run_onnx(str(model), [x], platform)
+        assert np.array_equal(lunaref.run_resource(out.read_bytes(), [x], platform)[0], want)
