@@ -525,9 +525,15 @@ def test_glu_ties_on_both_signs(platform):
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_glu_saturates(platform):
-    """e(Y) = e(X) + 3: A·G·8 leaves int8 for a large |A| and a gate near 1; small ones stay exact."""
-    got = _glu([[127, -128, 3, -3, 127, 127, 127, 127]], 4, 7, platform)
-    assert got.tolist() == [[127, -128, 24, -24]]
+    """e(Y) = e(X) + 3: A·G·8 leaves int8 for a large |A| and a gate near 1 (clamped to the int8 bounds); small
+    ones stay inside and equal the model."""
+    x = np.array([[127, -128, 3, -3, 127, 127, 127, 127]])
+    got = _glu(x, 4, 7, platform)
+    assert got[0, :2].tolist() == [127, -128]
+    assert np.array_equal(got, glu_model(x, 4, 7, -1, platform))
+    q, bits = (11, 16) if platform == "venus" else (27, 32)
+    g = _rhu(primitive_model("sigmoid", 127 << (q - 4), platform, bits), bits - 1 - 15)   # σ(B = 127 at e(X) 4), Q15
+    assert 127 * g * 8 > 127 << 15 and 3 * g * 8 < 127 << 15       # the unsaturated values, in Q15
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)

@@ -104,6 +104,9 @@ class Thinker304:
     tanh_reads_int32: bool = False
     #: E-GLU-1: GluInt never multiplies: Y holds the bytes of the int32-widened A (arcs).
     glu_never_multiplies: bool = False
+    #: E-LSTM-2 / E-LSTM-3: LSTMInt keeps the hidden state at e(Y) and takes its step count from the wrong axis
+    #: (arcs, venusA; venus computes linger 1.x's cell instead, E-LSTM-1, which is not modelled).
+    lstm_hidden_at_output_exponent: bool = True
 
 
 THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
@@ -113,7 +116,7 @@ THINKER_3_0_4: dict[str, Thinker304] = {q.platform: q for q in (
                split_block_offset_unscaled=False, slice_venus_offsets=True,
                conv1d_int8_negative_shift_unscaled=False, conv_int16_as_written=True,
                linear_int16_bias_saturates=True, softmax_axis="minus_one_only",
-               activation_venus_exponents=True),
+               activation_venus_exponents=True, lstm_hidden_at_output_exponent=False),
     Thinker304("venusA", avgpool_pow2_drops_exponent=False, avgpool_divide_takes_exponent=False,
                iqdiv_tensor_ignores_exponents=True, iqcat_wide_path="scale16", iqcat_downscale_undefined=True,
                conv1d_pads_in_height=True, conv1d_weight_read_group=4,

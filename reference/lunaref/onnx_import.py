@@ -926,30 +926,10 @@ def _piecewise(op: str) -> Callable[[_Importer, Any], None]:
     return handle
 
 
-def _activation(op: str) -> Callable[[_Importer, Any], None]:
-    """linger 1.x ``thinker::iqSigmoid`` / ``iqTanh`` (``scale_x``, ``scale_o`` = 128; ``platform_quant``,
-    ``castor_mode`` informational; int8 result) and linger 3.x ``linger::QSigmoid`` / ``QTanh`` (``x_bits``,
-    ``scale_x``, ``o_bits``, ``scale_o`` — 2^(o_bits−1) on arcs and venusA, learned on venus): iqSigmoid / iqTanh
-    (ops/iqsigmoid.md, ops/iqtanh.md)."""
-    def handle(im: _Importer, node) -> None:
-        a = im.attrs(node, {"scale_x", "scale_o", "x_bits", "o_bits", "data_bits"})
-        (x,) = im.inputs(node, 1, 1)
-        im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
-        _int_activation(im, x, node)
-        for k in ("x_bits", "data_bits"):
-            if k in a and im.spec(x, node).dtype.name != im.bits(a, (k,), node, allowed=(8, 16, 32)):
-                raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): {k} = {a[k]} but input {x!r} is "
-                                           f"{im.spec(x, node).dtype}")
-        to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
-        im.add(node, op, [x], {}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
-    return handle
-
-
-def _glu(im: _Importer, node) -> None:
-    """linger 3.x ``linger::QGLU`` (``dim``, ``x_bits``, ``scale_x``, ``o_bits``, ``scale_o``; ``platform``,
-    ``quant_mode`` informational) and thinker's own ``GluInt`` (``dim``, ``scale_x``, ``scale_o``, ``o_bits``, as
-    tpacker reads it): GluInt with the split axis recorded as ``axis`` (ops/gluint.md)."""
-    a = im.attrs(node, {"dim", "scale_x", "scale_o", "x_bits", "data_bits", "o_bits"})
+def _int_unary(im: _Importer, node, extra: set[str] = frozenset()) -> tuple[dict, str, TensorSpec]:
+    """One integer input at ``scale_x`` whose ``x_bits`` / ``data_bits`` (when given) must be its width, one output
+    of ``o_bits`` at ``scale_o``: the node's attributes, its input and the output's spec."""
+    a = im.attrs(node, {"scale_x", "scale_o", "x_bits", "o_bits", "data_bits"} | set(extra))
     (x,) = im.inputs(node, 1, 1)
     im.expect(x, im.exp(a, "scale_x", node), node, "scale_x")
     _int_activation(im, x, node)
@@ -958,7 +938,26 @@ def _glu(im: _Importer, node) -> None:
             raise errors.MalformedOnnx(f"node {node.name!r} ({node.op_type}): {k} = {a[k]} but input {x!r} is "
                                        f"{im.spec(x, node).dtype}")
     to = im.bits(a, ("o_bits",), node, allowed=(8, 16, 32))
-    im.add(node, "GluInt", [x], {"axis": int(a.get("dim", -1))}, [TensorSpec.of(to, im.exp(a, "scale_o", node))])
+    return a, x, TensorSpec.of(to, im.exp(a, "scale_o", node))
+
+
+def _activation(op: str) -> Callable[[_Importer, Any], None]:
+    """linger 1.x ``thinker::iqSigmoid`` / ``iqTanh`` (``scale_x``, ``scale_o`` = 128; ``platform_quant``,
+    ``castor_mode`` informational; int8 result) and linger 3.x ``linger::QSigmoid`` / ``QTanh`` (``x_bits``,
+    ``scale_x``, ``o_bits``, ``scale_o`` — 2^(o_bits−1) on arcs and venusA, learned on venus): iqSigmoid / iqTanh
+    (ops/iqsigmoid.md, ops/iqtanh.md)."""
+    def handle(im: _Importer, node) -> None:
+        _, x, y = _int_unary(im, node)
+        im.add(node, op, [x], {}, [y])
+    return handle
+
+
+def _glu(im: _Importer, node) -> None:
+    """linger 3.x ``linger::QGLU`` (``dim``, ``x_bits``, ``scale_x``, ``o_bits``, ``scale_o``; ``platform``,
+    ``quant_mode`` informational) and thinker's own ``GluInt`` (``dim``, ``scale_x``, ``scale_o``, ``o_bits``, as
+    tpacker reads it): GluInt with the split axis recorded as ``axis`` (ops/gluint.md)."""
+    a, x, y = _int_unary(im, node, {"dim"})
+    im.add(node, "GluInt", [x], {"axis": int(a.get("dim", -1))}, [y])
 
 
 def _gru(im: _Importer, node) -> None:

@@ -24,6 +24,13 @@ FLOAT32_EXACT = 1 << 24
 FLOAT64_EXACT = 1 << 53
 
 
+def _ints(t: Any) -> np.ndarray:
+    """Integer data as it is (no int64 copy: the bound and the conversion read it directly); anything else through
+    :func:`~lunaref.numerics.as_int`, which refuses floats and booleans and widens unsigned or object data."""
+    a = np.asarray(t)
+    return a if a.dtype.kind == "i" else as_int(a)
+
+
 def _amax(t: np.ndarray) -> int:
     return max(int(t.max()), -int(t.min())) if t.size else 0
 
@@ -32,7 +39,7 @@ def matmul_path(k: int, a: Any, b: Any) -> str:
     """Which exact path a matrix product of inner length ``k`` over operands bounded as ``a`` and ``b`` takes:
     ``"float32"`` (BLAS; ``k · max|a| · max|b| < 2^24``), ``"float64"`` (BLAS; below 2^53), ``"int64"`` (below
     2^63) or ``"python-int"``."""
-    a, b = (np.asarray(t) if np.asarray(t).dtype.kind == "i" else as_int(t) for t in (a, b))
+    a, b = _ints(a), _ints(b)
     if a.dtype == object or b.dtype == object:
         return "python-int"
     bound = k * _amax(a) * _amax(b)
@@ -51,7 +58,7 @@ def exact_operands(k: int, a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
     Python integers: object.  The bound holds for any matrix assembled from these values (im2col windows with zero
     padding), so a caller may convert the small operands first and expand them afterwards.
     """
-    a, b = (np.asarray(t) if np.asarray(t).dtype.kind == "i" else as_int(t) for t in (a, b))
+    a, b = _ints(a), _ints(b)
     exact = {"float32": np.float32, "float64": np.float64, "int64": np.int64,
              "python-int": object}[matmul_path(k, a, b)]
     return a.astype(exact, copy=False), b.astype(exact, copy=False)

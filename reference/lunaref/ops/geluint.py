@@ -20,6 +20,7 @@ import numpy as np
 from ..luna import piecewise
 from ..numerics import rescale, saturate
 from ..tensor import Tensor
+from .common import has_tie, saturates
 from .registry import Coverpoint, OpDef, Signature
 
 Q = 27
@@ -64,14 +65,10 @@ def coverpoints(table: piecewise.PiecewiseTable) -> tuple[Coverpoint, ...]:
         return Q - c.outputs[0].exponent
 
     def tie(c, negative: bool) -> bool:
-        s = shift(c)
-        if s <= 0:
-            return False
-        v = y27(c)
-        return bool((((v % (1 << s)) == (1 << (s - 1))) & ((v < 0) if negative else (v > 0))).any())
+        return has_tie(y27(c), shift(c), negative)
 
     def beyond(c) -> bool:
-        return bool((rescale(y27(c), shift(c)) > c.outputs[0].dtype.max).any())
+        return saturates(y27(c), shift(c), c.outputs[0].dtype, high=True)
 
     def exact(c):
         return np.asarray(to_q27_exact(c.inputs[0]), dtype=object)

@@ -24,6 +24,7 @@ from ..luna import activation
 from ..numerics import dtype, rescale, rounding_shift, saturate
 from ..tensor import Tensor
 from . import iqsigmoid
+from .common import has_tie, saturates
 from .registry import Coverpoint, OpDef, Signature
 
 GATE_Q = 15
@@ -93,7 +94,7 @@ def thinker_3_0_4(inputs, outputs, attrs, profile):
     (x,), (y,) = inputs, outputs
     axis = axis_of(x, attrs)
     if compat.thinker_3_0_4(profile).glu_never_multiplies and axis == len(x.shape) - 1:
-        halves(x, axis)
+        halves(x, axis)    # the REQUIREs (an even split) hold here too
         return [arcs_as_written(x, y, axis)]
     return gluint(inputs, outputs, attrs, profile)
 
@@ -115,16 +116,12 @@ def _product(c) -> np.ndarray:
 
 def _tie(c, negative: bool) -> bool:
     x, y, _, _ = _parts(c)
-    s = output_shift(x, y)
-    if s <= 0:
-        return False
-    v = _product(c)
-    return bool((((v % (1 << s)) == (1 << (s - 1))) & ((v < 0) if negative else (v > 0))).any())
+    return has_tie(_product(c), output_shift(x, y), negative)
 
 
-def _rescaled(c) -> np.ndarray:
+def _saturates(c, high: bool) -> bool:
     x, y, _, _ = _parts(c)
-    return rescale(_product(c), output_shift(x, y))
+    return saturates(_product(c), output_shift(x, y), y.dtype, high)
 
 
 def _gate_saturates(c) -> bool:
@@ -145,8 +142,8 @@ COVERPOINTS = (
                lambda c: bool((np.asarray(_parts(c)[2].data) < 0).any())),
     Coverpoint("positive tie", "a positive A·G is an exact half at the output shift", lambda c: _tie(c, False)),
     Coverpoint("negative tie", "a negative A·G is an exact half at the output shift", lambda c: _tie(c, True)),
-    Coverpoint("saturates high", "a rescaled A·G exceeds 127", lambda c: bool((_rescaled(c) > 127).any())),
-    Coverpoint("saturates low", "a rescaled A·G is below −128", lambda c: bool((_rescaled(c) < -128).any())),
+    Coverpoint("saturates high", "a rescaled A·G exceeds 127", lambda c: _saturates(c, True)),
+    Coverpoint("saturates low", "a rescaled A·G is below −128", lambda c: _saturates(c, False)),
     Coverpoint("inner axis", "the split axis is not the last", lambda c: axis_of(c.inputs[0], c.attrs)
                != len(c.inputs[0].shape) - 1),
 )

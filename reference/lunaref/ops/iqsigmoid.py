@@ -27,6 +27,7 @@ from .. import compat, errors
 from ..luna import activation
 from ..numerics import rescale, saturate, wrap
 from ..tensor import Tensor
+from .common import has_tie, saturates
 from .registry import Coverpoint, OpDef, Signature
 
 #: venus: int8 / int16 in (the Q11 function takes int16; linger 3 exports int8), int8 / int16 out; arcs: int8 →
@@ -143,23 +144,19 @@ def coverpoints(kind: str) -> tuple[Coverpoint, ...]:
         return activation.raw(kind, xq(c), c.platform)
 
     def tie(c, negative: bool) -> bool:
-        s = shift(c)
-        if s <= 0:
-            return False
-        v = raw(c)
-        return bool((((v % (1 << s)) == (1 << (s - 1))) & ((v < 0) if negative else (v > 0))).any())
+        return has_tie(raw(c), shift(c), negative)
 
     def beyond(c) -> bool:
-        return bool((rescale(raw(c), shift(c)) > c.outputs[0].dtype.max).any())
+        return saturates(raw(c), shift(c), c.outputs[0].dtype, high=True)
 
-    def saturates(c) -> bool:
+    def input_saturates(c) -> bool:
         v = np.asarray(widened_exact(c.inputs[0], c.platform), dtype=object)
         lim = 1 << (15 if activation.input_q(c.platform) == 11 else 31)
         return bool(((v >= lim) | (v < -lim)).any())
 
     points = (
         Coverpoint("input saturates", "X·2^(q−e(X)) leaves the function's input type (int16 Q11, int32 Q27)",
-                   saturates),
+                   input_saturates),
         Coverpoint("input rounds", "e(X) > q (11 venus, 27 arcs/venusA): X is rounded to the function's Q",
                    lambda c: c.inputs[0].exponent > activation.input_q(c.platform)),
         Coverpoint("negative input", "an element below zero", lambda c: bool((np.asarray(c.inputs[0].data) < 0).any())),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import errors
+from .. import compat, errors
 from ..numerics import as_int, requantize, saturate
 from ..tensor import Tensor
 from .recurrent import from_time_major, gate_acc, req, run_sequence, sat32, time_major
@@ -232,7 +232,7 @@ def thinker_3_0_4(inputs, outputs, attrs, profile):
     than one sequence are not modelled: the spec's result."""
     x, seq, *_ = operands(inputs)
     y_spec = outputs[0]
-    if profile.name == "venus" or len(x.shape) != 3:
+    if not compat.thinker_3_0_4(profile).lstm_hidden_at_output_exponent or len(x.shape) != 3:
         return lstmint(inputs, outputs, attrs, profile)
     batch_first = int(attrs.get("layout", 0)) == 1
     batch = x.shape[0] if batch_first else x.shape[1]
